@@ -1,0 +1,439 @@
+/**
+ * zod schemas for the configuration (credentials, settings, mapping) and the options, and the translation
+ * of zod's issues into our `ValidationIssue`s: a dotted field path, a stable snake_case code and a message
+ * that says what is expected. Values are never echoed for secret fields.
+ */
+import type { Dispatcher } from 'undici';
+import { z } from 'zod';
+import { classifySender } from './recipient.js';
+import type { RetryPolicy } from './retry.js';
+import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from './types.js';
+
+type Check = readonly [test: (value: string) => boolean, code: string, message: string];
+
+/** A required string that passes each check in turn; the first failing check is the issue. */
+function text(...checks: Check[]) {
+  return z.string().superRefine((value, ctx) => {
+    for (const [test, code, message] of checks) {
+      if (!test(value)) {
+        ctx.addIssue({ code: 'custom', message, params: { code } });
+        return;
+      }
+    }
+  });
+}
+
+const sidPattern = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
+const notBlank: Check = [(v) => v.trim() !== '', 'empty', 'must not be empty'];
+
+const accountSid = text(notBlank, [
+  (v) => sidPattern('AC').test(v),
+  'invalid_account_sid',
+  'Account SID must start with AC followed by 32 hexadecimal characters (find it in the Twilio Console under Account info)',
+]);
+
+const credentialsSchema = z
+  .strictObject({
+    accountSid,
+    authToken: text(notBlank, [
+      (v) => /^[0-9a-fA-F]{32}$/.test(v),
+      'invalid_auth_token',
+      'Auth Token must be 32 hexadecimal characters (copy it from the Twilio Console under Account info)',
+    ]).optional(),
+    apiKeySid: text(notBlank, [
+      (v) => sidPattern('SK').test(v),
+      'invalid_api_key_sid',
+      'API key SID must start with SK followed by 32 hexadecimal characters',
+    ]).optional(),
+    apiKeySecret: text(notBlank, [
+      (v) => !/\s/.test(v),
+      'invalid_api_key_secret',
+      'API key secret must not contain white space',
+    ]).optional(),
+  })
+  .superRefine((value, ctx) => {
+    const token = value.authToken !== undefined;
+    const key = value.apiKeySid !== undefined || value.apiKeySecret !== undefined;
+    const message =
+      'Give either authToken (Account SID + Auth Token) or apiKeySid with apiKeySecret (API key), not both';
+    if (token && key) ctx.addIssue({ code: 'custom', message, params: { code: 'ambiguous_credentials' } });
+    else if (!token && !key) {
+      ctx.addIssue({ code: 'custom', path: ['authToken'], message, params: { code: 'required' } });
+    } else if (key && value.apiKeySid === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiKeySid'],
+        message: 'apiKeySid is required with apiKeySecret',
+        params: { code: 'required' },
+      });
+    } else if (key && value.apiKeySecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apiKeySecret'],
+        message: 'apiKeySecret is required with apiKeySid',
+        params: { code: 'required' },
+      });
+    }
+  });
+
+const settingsSchema = z.strictObject({
+  from: text(notBlank, [
+    (v) => classifySender(v) !== undefined,
+    'invalid_sender',
+    'from must be a Twilio phone number in E.164 format (+15551234567), a Messaging Service SID (MG followed by 32 hexadecimal characters), a short code (5–6 digits), an alphanumeric sender ID (1–11 letters, digits or spaces, at least one letter) or whatsapp:+15551234567',
+  ]),
+  messageTemplate: text(notBlank),
+});
+
+const column = text(notBlank);
+const mappingSchema = z.strictObject({
+  to: column.optional(),
+  body: column.optional(),
+  media_url: column.optional(),
+  status_callback: column.optional(),
+});
+
+const configSchema = z.strictObject({
+  credentials: credentialsSchema,
+  settings: settingsSchema,
+  mapping: mappingSchema.optional(),
+});
+
+/** Loopback hosts, where plain `http` cannot leak credentials off the machine. */
+function isLoopback(hostname: string): boolean {
+  return hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
+}
+
+const baseUrl = text(
+  [
+    (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+    'invalid_url',
+    'must be an absolute http(s) URL such as https://api.twilio.com',
+  ],
+  [
+    (v) => {
+      const url = new URL(v);
+      return url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+    },
+    'invalid_url',
+    'must not contain credentials, a query or a fragment',
+  ],
+);
+
+const nonNegativeInt = (max: number) => z.number().int().min(0).max(max);
+const fn = <T>() =>
+  z.custom<T>((v) => typeof v === 'function', {
+    params: { code: 'invalid_type' },
+    message: 'must be a function',
+  });
+
+const optionsSchema = z
+  .strictObject({
+    apiBaseUrl: baseUrl.optional(),
+    messagingBaseUrl: baseUrl.optional(),
+    allowInsecureHttp: z.boolean().optional(),
+    retry: z
+      .strictObject({
+        retries: nonNegativeInt(20).optional(),
+        minDelayMs: nonNegativeInt(3_600_000).optional(),
+        maxDelayMs: nonNegativeInt(3_600_000).optional(),
+        maxRetryAfterMs: nonNegativeInt(86_400_000).optional(),
+      })
+      .optional(),
+    timeoutMs: z.number().int().min(1).max(600_000).optional(),
+    dispatcher: z
+      .custom<Dispatcher>((v) => typeof (v as { dispatch?: unknown } | null)?.dispatch === 'function', {
+        params: { code: 'invalid_type' },
+        message: 'must be an undici Dispatcher (an Agent, Pool or Client)',
+      })
+      .optional(),
+    sleep: fn<(ms: number, signal?: AbortSignal) => Promise<void>>().optional(),
+    now: fn<() => number>().optional(),
+    random: fn<() => number>().optional(),
+  })
+  .superRefine((value, ctx) => {
+    for (const key of ['apiBaseUrl', 'messagingBaseUrl'] as const) {
+      const url = value[key];
+      if (url === undefined || value.allowInsecureHttp === true || !URL.canParse(url)) continue;
+      const parsed = new URL(url);
+      if (parsed.protocol === 'http:' && !isLoopback(parsed.hostname)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message:
+            'must use https: plain http would send the credentials unencrypted (http is allowed only for loopback addresses, or with allowInsecureHttp: true for a staging server you trust)',
+          params: { code: 'insecure_url' },
+        });
+      }
+    }
+    const min = value.retry?.minDelayMs ?? DEFAULT_RETRY.minDelayMs;
+    const max = value.retry?.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
+    if (max < min) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['retry', 'maxDelayMs'],
+        message: `must be at least retry.minDelayMs (${min})`,
+        params: { code: 'out_of_range' },
+      });
+    }
+  });
+
+/** How the package runs: the second argument of `new TwilioDestination(…)`. */
+export interface DestinationOptions {
+  /**
+   * Where REST API requests go: tests, the demo and staging setups point it at a local server.
+   * Must be https unless it is a loopback address or `allowInsecureHttp` is set.
+   * @default 'https://api.twilio.com'
+   */
+  apiBaseUrl?: string;
+  /**
+   * Where Messaging API requests (Messaging Service checks) go.
+   * @default 'https://messaging.twilio.com'
+   */
+  messagingBaseUrl?: string;
+  /**
+   * Allow plain http base URLs on hosts other than loopback (a staging simulator on another host).
+   * @default false
+   */
+  allowInsecureHttp?: boolean;
+  /**
+   * Retries of 429, 5xx and network failures. The wait before retry n is
+   * `min(maxDelayMs, minDelayMs × 2^(n−1))` × a random factor in [0.5, 1]; a longer `Retry-After` replaces it.
+   * @default { retries: 3, minDelayMs: 1000, maxDelayMs: 30000, maxRetryAfterMs: 60000 }
+   * @example { retry: { retries: 5, minDelayMs: 500 } }
+   */
+  retry?: Partial<RetryPolicy>;
+  /**
+   * Per-request timeout in milliseconds.
+   * @default 30000
+   */
+  timeoutMs?: number;
+  /**
+   * The undici dispatcher to send with (for proxies, custom TLS or tests). By default the destination
+   * creates one keep-alive Agent and reuses it for every request and call.
+   */
+  dispatcher?: Dispatcher;
+  /** Waits between retries; injected by tests. @default a timer that the abort signal cancels */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** The clock, in epoch milliseconds; injected by tests. @default Date.now */
+  now?: () => number;
+  /** Random numbers in [0, 1) for jitter; injected by tests. @default Math.random */
+  random?: () => number;
+}
+
+/** The retry defaults DESIGN.md gives. */
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 3,
+  minDelayMs: 1000,
+  maxDelayMs: 30_000,
+  maxRetryAfterMs: 60_000,
+};
+
+/** Options with every default filled in. */
+export interface ResolvedOptions {
+  apiBaseUrl: string;
+  messagingBaseUrl: string;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  dispatcher: Dispatcher | undefined;
+  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  now: () => number;
+  random: () => number;
+}
+
+/** A validated configuration. */
+export interface ResolvedConfig {
+  credentials: Credentials;
+  settings: TargetSettings;
+  mapping: FieldMapping;
+}
+
+type Parsed<T> = { ok: true; value: T } | { ok: false; issues: ValidationIssue[] };
+
+const TYPE_NAMES: Record<string, string> = {
+  string: 'a string',
+  number: 'a number',
+  boolean: 'true or false',
+  object: 'an object',
+  int: 'a whole number',
+};
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let current = root;
+  for (const key of path) {
+    if (current === null || typeof current !== 'object' || !Object.hasOwn(current, key)) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[key];
+  }
+  return current;
+}
+
+/** Edit distance, for "did you mean" hints on unknown keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] as number;
+      row[j] = Math.min(current + 1, (row[j - 1] as number) + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] as number;
+}
+
+function suggestion(key: string, known: readonly string[]): string {
+  const best = known
+    .map((name) => ({ name, d: distance(key.toLowerCase(), name.toLowerCase()) }))
+    .sort((a, b) => a.d - b.d)[0];
+  return best !== undefined && best.d <= Math.max(2, Math.floor(key.length / 3))
+    ? `; did you mean "${best.name}"?`
+    : '';
+}
+
+/** Turns zod's issues into ours. `prefix` is the path of the parsed value (`''` for the whole config). */
+function toIssues(error: z.ZodError, input: unknown, prefix: string, schema: z.ZodType): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const issue of error.issues) {
+    const path = [prefix, ...issue.path.map(String)].filter((part) => part !== '').join('.');
+    const field = path === '' ? prefix || 'config' : path;
+    if (issue.code === 'unrecognized_keys') {
+      const known = knownKeys(schema, issue.path);
+      for (const key of issue.keys) {
+        const where = path === '' ? 'the configuration' : path;
+        issues.push({
+          field: path === '' ? key : `${path}.${key}`,
+          code: 'unknown_key',
+          message: `Unknown key "${key}" in ${where}${suggestion(key, known)} (known keys: ${known.join(', ')})`,
+        });
+      }
+      continue;
+    }
+    if (issue.code === 'invalid_type') {
+      const received = valueAt(input, issue.path);
+      const missing = received === undefined;
+      if (issue.expected === 'int' && typeof received === 'number') {
+        issues.push({
+          field,
+          code: 'out_of_range',
+          message: `${field} must be a whole number (got ${received})`,
+        });
+        continue;
+      }
+      const expected = TYPE_NAMES[issue.expected] ?? issue.expected;
+      issues.push({
+        field,
+        code: missing ? 'required' : 'invalid_type',
+        message: missing
+          ? `${field} is required`
+          : `${field} must be ${expected} (got ${describe(received)})`,
+      });
+      continue;
+    }
+    if (issue.code === 'custom') {
+      const code = (issue.params?.['code'] as string | undefined) ?? 'invalid_value';
+      const message = issue.message.startsWith('must ') ? `${field} ${issue.message}` : issue.message;
+      issues.push({ field, code, message });
+      continue;
+    }
+    // too_small / too_big / not an integer: numeric option ranges.
+    issues.push({ field, code: 'out_of_range', message: `${field}: ${issue.message}` });
+  }
+  return issues;
+}
+
+function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
+  let current: z.ZodType = schema;
+  for (const key of path) {
+    const shape = shapeOf(current);
+    const next = shape?.[String(key)];
+    if (next === undefined) return [];
+    current = next;
+  }
+  return Object.keys(shapeOf(current) ?? {});
+}
+
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
+  let current: unknown = schema;
+  // Unwrap optional and refined wrappers down to the object schema.
+  while (current !== undefined) {
+    const def = (current as { def: { type: string; innerType?: unknown; shape?: Record<string, z.ZodType> } })
+      .def;
+    if (def.type === 'object') return def.shape;
+    current = def.innerType;
+  }
+  return undefined;
+}
+
+function parse<T>(schema: z.ZodType, input: unknown, prefix: string): Parsed<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data as T };
+  return { ok: false, issues: toIssues(result.error, input, prefix, schema) };
+}
+
+/** Validates the whole first argument. */
+export function parseConfig(input: unknown): Parsed<ResolvedConfig> {
+  const parsed = parse<z.infer<typeof configSchema>>(configSchema, input, '');
+  if (!parsed.ok) return parsed;
+  const { credentials, settings, mapping } = parsed.value;
+  return {
+    ok: true,
+    value: { credentials: credentials as Credentials, settings, mapping: (mapping ?? {}) as FieldMapping },
+  };
+}
+
+/** Validates `credentials` alone (for `validateCredentials()`). */
+export function parseCredentials(input: unknown): Parsed<Credentials> {
+  return parse<Credentials>(credentialsSchema, input, 'credentials');
+}
+
+/** Validates `settings` and `mapping` (for `validateTargetSettings()`). */
+export function parseSettings(
+  settings: unknown,
+  mapping: unknown,
+): Parsed<{ settings: TargetSettings; mapping: FieldMapping }> {
+  const a = parse<TargetSettings>(settingsSchema, settings, 'settings');
+  const b =
+    mapping === undefined
+      ? ({ ok: true, value: {} } as const)
+      : parse<FieldMapping>(mappingSchema, mapping, 'mapping');
+  if (a.ok && b.ok) return { ok: true, value: { settings: a.value, mapping: b.value } };
+  return { ok: false, issues: [...(a.ok ? [] : a.issues), ...(b.ok ? [] : b.issues)] };
+}
+
+/** Validates the options and fills in the defaults. */
+export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
+  const parsed = parse<z.infer<typeof optionsSchema>>(optionsSchema, input ?? {}, 'options');
+  if (!parsed.ok) return parsed;
+  const o = parsed.value;
+  return {
+    ok: true,
+    value: {
+      apiBaseUrl: o.apiBaseUrl ?? 'https://api.twilio.com',
+      messagingBaseUrl: o.messagingBaseUrl ?? 'https://messaging.twilio.com',
+      retry: { ...DEFAULT_RETRY, ...stripUndefined(o.retry ?? {}) } as RetryPolicy,
+      timeoutMs: o.timeoutMs ?? 30_000,
+      dispatcher: o.dispatcher,
+      sleep: o.sleep,
+      now: o.now ?? Date.now,
+      random: o.random ?? Math.random,
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** `true` when the credentials are an API key rather than an Auth Token. */
+export function isApiKey(
+  credentials: Credentials,
+): credentials is Extract<Credentials, { apiKeySid: string }> {
+  return 'apiKeySid' in credentials && typeof credentials.apiKeySid === 'string';
+}

@@ -1,0 +1,36 @@
+/**
+ * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
+ * @packageDocumentation
+ */
+export type { DestinationOptions } from './config.js';
+export { TwilioDestination } from './destination.js';
+export {
+  AbortedError,
+  ConfigError,
+  isConfigError,
+  isTwilioApiError,
+  isTwilioDestinationError,
+  NetworkError,
+  TimeoutError,
+  TwilioApiError,
+  TwilioDestinationError,
+  UnreadableResponseError,
+} from './errors.js';
+export type { RetryPolicy } from './retry.js';
+export type {
+  ApiKeyCredentials,
+  AuthTokenCredentials,
+  Credentials,
+  DestinationConfig,
+  FailedRowResult,
+  FieldMapping,
+  Row,
+  RowError,
+  RowErrorCode,
+  RowResult,
+  SentRowResult,
+  TargetSettings,
+  ValidationIssue,
+  ValidationResult,
+  WriteOptions,
+} from './types.js';

@@ -1,0 +1,312 @@
+/**
+ * Walks the rows in order, one request at a time, retries what may be retried, stops the batch when every
+ * remaining row would fail the same way, and produces exactly one `RowResult` per row.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import pRetry from 'p-retry';
+import type { TwilioClient } from './client.js';
+import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
+import { type BuildResult, encodeForm, type MessageRequest } from './message.js';
+import { classifyFailure, type RetryPolicy, retryDelayMs } from './retry.js';
+import type { RowError, RowResult } from './types.js';
+
+/** What the sender needs. */
+export interface SenderDeps {
+  client: TwilioClient;
+  accountSid: string;
+  retry: RetryPolicy;
+  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  random: () => number;
+}
+
+/** Thrown out of the retry loop when the batch must end at this row. */
+class BatchStop extends Error {
+  constructor(
+    readonly rowError: RowError,
+    /** What every remaining row reports. */
+    readonly remaining: RowError,
+  ) {
+    super(rowError.message);
+  }
+}
+
+const defaultSleep = (ms: number, signal?: AbortSignal) =>
+  delay(ms, undefined, signal ? { signal } : undefined);
+
+function twilioFields(error: TwilioApiError | UnreadableResponseError): Partial<RowError> {
+  const fields: Partial<RowError> = { httpStatus: error.httpStatus };
+  if (error instanceof TwilioApiError) {
+    if (error.twilioCode !== undefined) fields.twilioCode = error.twilioCode;
+    if (error.moreInfo !== undefined) fields.moreInfo = error.moreInfo;
+  }
+  if (error.requestId !== undefined) fields.requestId = error.requestId;
+  return fields;
+}
+
+function describeAnswer(error: TwilioApiError): string {
+  const code = error.twilioCode === undefined ? '' : `, Twilio error ${error.twilioCode}`;
+  const text = error.twilioMessage === undefined ? '' : `: ${error.twilioMessage}`;
+  return `HTTP ${error.httpStatus}${code}${text}`;
+}
+
+function seconds(ms: number): string {
+  return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.ceil(ms / 1000)} s`;
+}
+
+/** The batch-ending answers: every remaining row would fail the same way. */
+function batchStop(error: TwilioApiError, index: number): BatchStop | undefined {
+  const fields = twilioFields(error);
+  const stop = (code: RowError['code'], message: string, advice: string, retryable = false) =>
+    new BatchStop(
+      { code, message: `${message}. ${advice}`, retryable, ...fields },
+      {
+        code,
+        message: `Not sent: the batch stopped at row ${index} (${describeAnswer(error)}). ${advice}`,
+        retryable,
+      },
+    );
+  if (error.httpStatus === 401) {
+    return stop(
+      'auth_failed',
+      `Twilio refused the credentials (${describeAnswer(error)})`,
+      'Check the Account SID and Auth Token (or the API key SID and secret) in the Twilio Console under Account > API keys & tokens, then send the failed rows again',
+    );
+  }
+  if (error.httpStatus === 403) {
+    return stop(
+      'auth_failed',
+      `Twilio refused to let these credentials send messages (${describeAnswer(error)})`,
+      'Use credentials allowed to create messages (Twilio test credentials and restricted API keys may not), then send the failed rows again',
+    );
+  }
+  // 20404: the account (or the base URL) is wrong, so every row would get the same answer.
+  if (error.httpStatus === 404) {
+    return stop(
+      'config_error',
+      `Twilio does not know the Messages endpoint of this account (${describeAnswer(error)})`,
+      'Check the Account SID and the apiBaseUrl option',
+    );
+  }
+  // 21212: the From number itself is invalid for the account, whatever the recipient.
+  if (error.twilioCode === 21212) {
+    return stop(
+      'config_error',
+      `Twilio refused the sender (${describeAnswer(error)})`,
+      'Fix settings.from: use a number, short code or Messaging Service of this account',
+    );
+  }
+  return undefined;
+}
+
+/** Sends every row and yields one result per row, in input order. */
+export async function* sendRows(
+  rows: Iterable<unknown> | AsyncIterable<unknown>,
+  build: (row: unknown, index: number) => BuildResult,
+  deps: SenderDeps,
+  signal?: AbortSignal,
+): AsyncGenerator<RowResult> {
+  let index = 0;
+  let stopped: RowError | undefined;
+  for await (const row of rows) {
+    const current = index++;
+    if (stopped) {
+      yield { status: 'failed', index: current, attempts: 0, error: { ...stopped } };
+      continue;
+    }
+    if (signal?.aborted) {
+      yield { status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) };
+      continue;
+    }
+    const built = build(row, current);
+    if (!built.ok) {
+      yield { status: 'failed', index: current, attempts: 0, error: built.error };
+      continue;
+    }
+    const outcome = await sendOne(built.request, current, deps, signal);
+    if (outcome.stop) stopped = outcome.stop;
+    yield outcome.result;
+  }
+}
+
+function abortedBeforeStart(index: number): RowError {
+  return {
+    code: 'aborted',
+    message: `Row ${index}: not sent because the write was aborted before this row started; it can be sent again`,
+    retryable: true,
+    possiblySent: false,
+  };
+}
+
+interface Outcome {
+  result: RowResult;
+  stop?: RowError;
+}
+
+async function sendOne(
+  request: MessageRequest,
+  index: number,
+  deps: SenderDeps,
+  signal?: AbortSignal,
+): Promise<Outcome> {
+  const { client, retry } = deps;
+  const sleep = deps.sleep ?? defaultSleep;
+  const form = encodeForm(request);
+  let attempts = 0;
+  // Set once any attempt failed in a way that may have created the message.
+  let ambiguous = false;
+  try {
+    const response = await pRetry(
+      () => {
+        attempts++;
+        return client.createMessage(deps.accountSid, form, { signal });
+      },
+      {
+        retries: retry.retries,
+        // p-retry runs the loop; the wait comes from our own policy (Retry-After, injected sleep).
+        minTimeout: 0,
+        maxTimeout: 0,
+        onFailedAttempt: async ({ error, retriesLeft }) => {
+          const failure = classifyFailure(error);
+          if (failure === 'retry_ambiguous') ambiguous = true;
+          if (error instanceof TwilioApiError) {
+            const stop = batchStop(error, index);
+            if (stop) throw stop;
+            if (
+              error.httpStatus === 429 &&
+              error.retryAfterMs !== undefined &&
+              error.retryAfterMs > retry.maxRetryAfterMs
+            ) {
+              throw backOff(error, index);
+            }
+          }
+          if (failure !== 'final' && retriesLeft > 0) {
+            const retryAfter = error instanceof TwilioApiError ? error.retryAfterMs : undefined;
+            await sleep(retryDelayMs(attempts, retry, deps.random, retryAfter), signal);
+          }
+        },
+        shouldRetry: ({ error }) => classifyFailure(error) !== 'final',
+      },
+    );
+    const result: RowResult = {
+      status: 'sent',
+      index,
+      attempts,
+      messageSid: response.body.sid,
+      twilioStatus: response.body.status,
+    };
+    const segments = Number(response.body.num_segments);
+    // A Messaging Service answers "0" before it has chosen a sender: unknown, so left out.
+    if (Number.isInteger(segments) && segments > 0) result.segments = segments;
+    if (response.requestId !== undefined) result.requestId = response.requestId;
+    return { result };
+  } catch (error) {
+    if (error instanceof BatchStop) {
+      const rowError = settle(error.rowError, ambiguous);
+      return { result: { status: 'failed', index, attempts, error: rowError }, stop: error.remaining };
+    }
+    const rowError = settle(toRowError(error, index, signal), ambiguous);
+    return { result: { status: 'failed', index, attempts, error: rowError } };
+  }
+}
+
+/** A 429 whose Retry-After exceeds `maxRetryAfterMs`: the account must back off; the batch ends here. */
+function backOff(error: TwilioApiError, index: number): BatchStop {
+  const wait = seconds(error.retryAfterMs as number);
+  const advice = `Twilio asked to wait ${wait} before sending more (Retry-After); send the failed rows again after that`;
+  return new BatchStop(
+    {
+      code: 'rate_limited',
+      message: `Row ${index}: rate limited (${describeAnswer(error)}). ${advice}`,
+      retryable: true,
+      ...twilioFields(error),
+    },
+    {
+      code: 'rate_limited',
+      message: `Not sent: the batch stopped at row ${index} because Twilio rate-limited the account. ${advice}`,
+      retryable: true,
+      possiblySent: false,
+    },
+  );
+}
+
+/**
+ * Applies what earlier attempts showed: if any may have created the message, the row is `possiblySent`
+ * and must not be sent again blindly, whatever the last failure was.
+ */
+function settle(error: RowError, ambiguous: boolean): RowError {
+  const possiblySent = ambiguous || error.possiblySent === true;
+  const message =
+    ambiguous && error.possiblySent !== true
+      ? `${error.message} (an earlier attempt failed after the request was sent, so the message may exist: check before sending again)`
+      : error.message;
+  return { ...error, message, possiblySent, retryable: error.retryable && !possiblySent };
+}
+
+function toRowError(error: unknown, index: number, signal?: AbortSignal): RowError {
+  if (error instanceof AbortedError || signal?.aborted) {
+    const written = error instanceof AbortedError && error.written;
+    return {
+      code: 'aborted',
+      message: written
+        ? `Row ${index}: the write was aborted while this row's request was in flight; Twilio may have created the message, so check before sending it again`
+        : `Row ${index}: not sent because the write was aborted; it can be sent again`,
+      retryable: !written,
+      possiblySent: written,
+    };
+  }
+  if (error instanceof UnreadableResponseError) {
+    return {
+      code: 'server_error',
+      message: `Row ${index}: Twilio accepted the request (HTTP ${error.httpStatus}) but its answer could not be read (${error.message}); the message probably exists, so do not send this row again blindly`,
+      retryable: false,
+      possiblySent: true,
+      ...twilioFields(error),
+    };
+  }
+  if (error instanceof TwilioApiError) {
+    const fields = twilioFields(error);
+    if (error.httpStatus === 429) {
+      return {
+        code: 'rate_limited',
+        message: `Row ${index}: still rate limited after all retries (${describeAnswer(error)}); send it again later or lower the sending rate`,
+        retryable: true,
+        ...fields,
+      };
+    }
+    if (error.httpStatus >= 500) {
+      return {
+        code: 'server_error',
+        message: `Row ${index}: Twilio failed after all retries (${describeAnswer(error)})`,
+        retryable: true,
+        possiblySent: true,
+        ...fields,
+      };
+    }
+    // 21611: the sender's queue is full; the same row can succeed later unchanged.
+    const retryable = error.twilioCode === 21611;
+    const link = error.moreInfo === undefined ? '' : ` See ${error.moreInfo}`;
+    return {
+      code: 'twilio_rejected',
+      message: `Row ${index}: Twilio rejected the message (${describeAnswer(error)}).${link}`,
+      retryable,
+      ...fields,
+    };
+  }
+  if (error instanceof NetworkError) {
+    const after = error.written
+      ? '; the request had been sent, so the message may exist'
+      : '; the request never reached Twilio';
+    return {
+      code: 'network_error',
+      message: `Row ${index}: ${error.message} after all retries${after}`,
+      retryable: true,
+      possiblySent: error.written,
+    };
+  }
+  return {
+    code: 'network_error',
+    message: `Row ${index}: unexpected failure (${(error as Error)?.message ?? String(error)})`,
+    retryable: false,
+    possiblySent: true,
+  };
+}

@@ -1,0 +1,220 @@
+/**
+ * The live checks behind `validateCredentials()` and `validateTargetSettings()`. Every outcome is data:
+ * nothing here throws.
+ */
+import type { TwilioClient } from './client.js';
+import { isApiKey } from './config.js';
+import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
+import type { SenderKind } from './recipient.js';
+import type { Credentials, ValidationIssue, ValidationResult } from './types.js';
+
+/** Collects issues and facts while checking. */
+export class Report {
+  readonly errors: ValidationIssue[] = [];
+  readonly warnings: ValidationIssue[] = [];
+  readonly info: Record<string, unknown> = {};
+
+  error(field: string, code: string, message: string): void {
+    this.errors.push({ field, code, message });
+  }
+
+  warn(field: string, code: string, message: string): void {
+    this.warnings.push({ field, code, message });
+  }
+
+  result(): ValidationResult {
+    return { ok: this.errors.length === 0, errors: this.errors, warnings: this.warnings, info: this.info };
+  }
+}
+
+/** Why a request got no usable answer, for a message; `undefined` when Twilio answered. */
+function unreachable(error: unknown): string | undefined {
+  if (error instanceof NetworkError || error instanceof AbortedError) return error.message;
+  if (error instanceof UnreadableResponseError) return error.message;
+  return undefined;
+}
+
+const CONSOLE_HINT =
+  'Copy the Account SID and Auth Token from the Twilio Console (console.twilio.com, Account info on the dashboard), or an API key SID and secret from Account > API keys & tokens';
+
+/** Checks the credentials against Twilio (the format was checked before). */
+export async function checkCredentials(
+  client: TwilioClient,
+  credentials: Credentials,
+  report: Report,
+): Promise<void> {
+  const accountPath = `/2010-04-01/Accounts/${credentials.accountSid}`;
+  const field = isApiKey(credentials) ? 'credentials.apiKeySid' : 'credentials.authToken';
+  try {
+    const { body } = await client.get<{ status?: unknown; type?: unknown }>('api', `${accountPath}.json`);
+    const status = String(body.status);
+    const type = String(body.type);
+    report.info['account'] = { status, type };
+    if (status === 'suspended' || status === 'closed') {
+      report.error(
+        'credentials.accountSid',
+        `account_${status}`,
+        `The Twilio account ${credentials.accountSid} is ${status}: it cannot send messages. ${status === 'suspended' ? 'Resolve the suspension in the Twilio Console (billing or compliance) first' : 'Use an active account'}`,
+      );
+    } else if (type === 'Trial') {
+      report.warn(
+        'credentials.accountSid',
+        'trial_account',
+        'This is a Twilio trial account: it can only send to verified phone numbers (others fail with error 21608), and every message starts with a trial notice. Upgrade the account to reach everyone',
+      );
+    }
+    return;
+  } catch (error) {
+    const why = unreachable(error);
+    if (why !== undefined) {
+      report.error(
+        'credentials',
+        'network_error',
+        `Could not reach Twilio to check the credentials (${why}); check the network and try again`,
+      );
+      return;
+    }
+    const answer = error as TwilioApiError;
+    if (isApiKey(credentials) && (answer.httpStatus === 401 || answer.httpStatus === 403)) {
+      // Standard and restricted API keys may not read /Accounts: check them on Messages instead.
+      await checkApiKeyOnMessages(client, accountPath, report);
+      return;
+    }
+    if (answer.httpStatus === 401) {
+      report.error(
+        field,
+        'credentials_refused',
+        `Twilio refused this Account SID and Auth Token pair (HTTP 401, error ${answer.twilioCode ?? 20003}). ${CONSOLE_HINT}`,
+      );
+    } else if (answer.httpStatus === 403) {
+      report.warn(
+        field,
+        'permission_limited',
+        'The credentials authenticated, but may not read the account (HTTP 403), so its status and type could not be checked. Twilio test credentials answer 403 to every read: they cannot send real messages',
+      );
+    } else if (answer.httpStatus === 404) {
+      report.error(
+        'credentials.accountSid',
+        'account_not_found',
+        `Twilio knows no account ${credentials.accountSid} for these credentials (HTTP 404). Check the Account SID`,
+      );
+    } else {
+      report.error(
+        'credentials',
+        'twilio_error',
+        `Twilio could not check the credentials (${answer.message}); try again later`,
+      );
+    }
+  }
+}
+
+async function checkApiKeyOnMessages(
+  client: TwilioClient,
+  accountPath: string,
+  report: Report,
+): Promise<void> {
+  try {
+    await client.get('api', `${accountPath}/Messages.json?PageSize=1`);
+    report.warn(
+      'credentials.apiKeySid',
+      'account_status_unknown',
+      'The API key is valid, but it may not read the account, so the account status and type could not be checked',
+    );
+  } catch (error) {
+    const why = unreachable(error);
+    if (why !== undefined) {
+      report.error(
+        'credentials',
+        'network_error',
+        `Could not reach Twilio to check the API key (${why}); check the network and try again`,
+      );
+      return;
+    }
+    const answer = error as TwilioApiError;
+    if (answer.httpStatus === 403) {
+      report.warn(
+        'credentials.apiKeySid',
+        'permission_limited',
+        'The API key authenticated but may not read messages (HTTP 403), so neither the account status nor its permission to send could be checked. A restricted key needs the Messages create permission',
+      );
+    } else if (answer.httpStatus === 401) {
+      report.error(
+        'credentials.apiKeySid',
+        'credentials_refused',
+        `Twilio refused this API key SID and secret for account ${accountPath.split('/').pop()} (HTTP 401). ${CONSOLE_HINT}`,
+      );
+    } else {
+      report.error(
+        'credentials',
+        'twilio_error',
+        `Twilio could not check the API key (${answer.message}); try again later`,
+      );
+    }
+  }
+}
+
+/** Checks with exactly one request that the sender belongs to the account. */
+export async function checkSender(
+  client: TwilioClient,
+  accountSid: string,
+  from: string,
+  kind: SenderKind,
+  report: Report,
+): Promise<void> {
+  if (kind !== 'messaging_service' && kind !== 'phone') {
+    report.info['sender'] = { kind, from };
+    report.warn(
+      'settings.from',
+      'sender_not_checked',
+      `A ${kind.replace('_', ' ')} sender cannot be checked before sending; the first row will show whether Twilio accepts it`,
+    );
+    return;
+  }
+  try {
+    if (kind === 'messaging_service') {
+      const { body } = await client.get<{ friendly_name?: unknown }>('messaging', `/v1/Services/${from}`);
+      report.info['sender'] = { kind, sid: from, friendlyName: body.friendly_name ?? null };
+      return;
+    }
+    const { body } = await client.get<{ incoming_phone_numbers?: unknown }>(
+      'api',
+      `/2010-04-01/Accounts/${accountSid}/IncomingPhoneNumbers.json?PhoneNumber=${encodeURIComponent(from)}`,
+    );
+    const numbers = Array.isArray(body.incoming_phone_numbers) ? body.incoming_phone_numbers : [];
+    const owned = numbers.find((n: { phone_number?: unknown }) => n?.phone_number === from) as
+      | { capabilities?: { sms?: boolean; mms?: boolean } }
+      | undefined;
+    if (owned === undefined) {
+      report.error(
+        'settings.from',
+        'sender_not_owned',
+        `${from} is not a phone number of account ${accountSid}: Twilio would answer error 21606 for every row. Use a number listed under Phone Numbers > Active numbers in the Twilio Console, or a Messaging Service SID`,
+      );
+      return;
+    }
+    report.info['sender'] = { kind, number: from, capabilities: owned.capabilities ?? null };
+    if (owned.capabilities?.sms === false) {
+      report.error(
+        'settings.from',
+        'sender_not_sms_capable',
+        `${from} belongs to the account but cannot send SMS; choose an SMS-capable number`,
+      );
+    }
+  } catch (error) {
+    const answer = error as TwilioApiError;
+    if (error instanceof TwilioApiError && answer.httpStatus === 404 && kind === 'messaging_service') {
+      report.error(
+        'settings.from',
+        'sender_not_found',
+        `Messaging Service ${from} does not exist in this account (HTTP 404): every row would fail. Check the SID under Messaging > Services in the Twilio Console`,
+      );
+      return;
+    }
+    const why = unreachable(error) ?? answer.message;
+    report.warn(
+      'settings.from',
+      'sender_unverified',
+      `The sender could not be verified (${why}); sending may still work`,
+    );
+  }
+}

@@ -1,0 +1,228 @@
+import nock from 'nock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { TwilioDestination } from '../src/destination.js';
+import { closedPort, startServer } from './helpers/server.js';
+import { baseConfig, messageJson } from './helpers/twilio.js';
+
+const TO = '+14155550100';
+const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ to: TO, first_name: `N${i}` }));
+const cleanups: (() => Promise<void>)[] = [];
+// These tests talk to real loopback servers only. nock's socket-level interception would stand between
+// undici and the socket and change exactly what they check (when a request counts as written, connections).
+beforeAll(() => nock.restore());
+afterAll(() => nock.activate());
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+async function server(handler: Parameters<typeof startServer>[0]) {
+  const s = await startServer(handler);
+  cleanups.push(s.close);
+  return s;
+}
+
+function dest(url: string, options: ConstructorParameters<typeof TwilioDestination>[1] = {}) {
+  const waits: number[] = [];
+  const d = new TwilioDestination(baseConfig(), {
+    apiBaseUrl: url,
+    sleep: async (ms) => {
+      waits.push(ms);
+    },
+    ...options,
+  });
+  cleanups.push(() => d.close());
+  return { d, waits };
+}
+
+const created = (res: import('node:http').ServerResponse, sid = 'SM1') => {
+  res.writeHead(201, { 'content-type': 'application/json', 'twilio-request-id': `RQ-${sid}` });
+  res.end(JSON.stringify(messageJson({ sid })));
+};
+
+describe('write over real HTTP', () => {
+  it('sends sequential rows over one keep-alive connection', async () => {
+    const s = await server((_req, res, _body, n) => created(res, `SM${n}`));
+    const { d } = dest(s.url);
+    const results = await d.write(rows(10));
+    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(
+      Array.from({ length: 10 }, (_, i) => `SM${i + 1}`),
+    );
+    expect(s.received).toHaveLength(10);
+    expect(s.connections()).toBe(1);
+  });
+
+  it('reports a refused connection as retryable and not sent, after the retries', async () => {
+    const url = await closedPort();
+    const { d, waits } = dest(url);
+    const [result] = await d.write(rows(1));
+    expect(waits).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
+    expect(result).toEqual({
+      status: 'failed',
+      index: 0,
+      attempts: 4,
+      error: {
+        code: 'network_error',
+        message: expect.stringMatching(
+          /^Row 0: Could not complete POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json on 127\.0\.0\.1:\d+: ECONNREFUSED after all retries; the request never reached Twilio$/,
+        ),
+        retryable: true,
+        possiblySent: false,
+      },
+    });
+  });
+
+  it('retries a timeout after the write but marks the row possibly sent', async () => {
+    const s = await server((_req, res, _body, n) => {
+      if (n === 1) return; // never answers
+      created(res);
+    });
+    const { d } = dest(s.url, { timeoutMs: 100 });
+    const [result] = await d.write(rows(1));
+    // The message may exist from the first attempt; a later issue adds the look-up that settles it.
+    expect(result).toEqual({
+      status: 'sent',
+      index: 0,
+      attempts: 2,
+      messageSid: 'SM1',
+      twilioStatus: 'queued',
+      segments: 1,
+      requestId: 'RQ-SM1',
+    });
+    expect(s.received).toHaveLength(2);
+  });
+
+  it('fails with network_error, possiblySent, when the connection is reset after every write', async () => {
+    const s = await server((req) => req.socket.destroy());
+    const { d } = dest(s.url, { retry: { retries: 1 } });
+    const [result] = await d.write(rows(1));
+    expect(result).toMatchObject({
+      attempts: 2,
+      error: {
+        code: 'network_error',
+        retryable: false,
+        possiblySent: true,
+        message: expect.stringContaining('the request had been sent, so the message may exist'),
+      },
+    });
+  });
+
+  it('fails cleanly when an answer is larger than the read limit', async () => {
+    const s = await server((_req, res) => {
+      res.writeHead(201, { 'twilio-request-id': 'RQ-big' });
+      res.end('x'.repeat(1024 * 1024 + 10));
+    });
+    const { d } = dest(s.url);
+    const [result] = await d.write(rows(1));
+    expect(result).toMatchObject({
+      attempts: 1,
+      error: {
+        code: 'server_error',
+        possiblySent: true,
+        retryable: false,
+        httpStatus: 201,
+        requestId: 'RQ-big',
+        message: expect.stringContaining('larger than 1048576 bytes'),
+      },
+    });
+  });
+
+  it('stops at an abort: cancels the request in flight and sends nothing after it', async () => {
+    const controller = new AbortController();
+    const s = await server((_req, res, _body, n) => {
+      if (n === 2) {
+        controller.abort();
+        setTimeout(() => created(res, 'SM-late'), 50);
+        return;
+      }
+      created(res, `SM${n}`);
+    });
+    const { d } = dest(s.url);
+    const results = await d.write(rows(4), { signal: controller.signal });
+    expect(s.received).toHaveLength(2);
+    expect(results).toEqual([
+      {
+        status: 'sent',
+        index: 0,
+        attempts: 1,
+        messageSid: 'SM1',
+        twilioStatus: 'queued',
+        segments: 1,
+        requestId: 'RQ-SM1',
+      },
+      {
+        status: 'failed',
+        index: 1,
+        attempts: 1,
+        error: {
+          code: 'aborted',
+          message:
+            "Row 1: the write was aborted while this row's request was in flight; Twilio may have created the message, so check before sending it again",
+          retryable: false,
+          possiblySent: true,
+        },
+      },
+      ...[2, 3].map((index) => ({
+        status: 'failed',
+        index,
+        attempts: 0,
+        error: {
+          code: 'aborted',
+          message: `Row ${index}: not sent because the write was aborted before this row started; it can be sent again`,
+          retryable: true,
+          possiblySent: false,
+        },
+      })),
+    ]);
+  });
+
+  it('stops during a retry wait without another request', async () => {
+    const controller = new AbortController();
+    const s = await server((_req, res) => {
+      res.writeHead(429, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ code: 20429, message: 'Too Many Requests', status: 429 }));
+    });
+    const d = new TwilioDestination(baseConfig(), {
+      apiBaseUrl: s.url,
+      retry: { minDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
+    cleanups.push(() => d.close());
+    setTimeout(() => controller.abort(), 50);
+    const results = await d.write(rows(2), { signal: controller.signal });
+    expect(s.received).toHaveLength(1);
+    expect(
+      results.map((r) => r.status === 'failed' && [r.error.code, r.error.retryable, r.error.possiblySent]),
+    ).toEqual([
+      ['aborted', true, false],
+      ['aborted', true, false],
+    ]);
+    expect(results[0]?.attempts).toBe(1);
+  });
+
+  it('sends nothing when the signal is already aborted', async () => {
+    const s = await server((_req, res) => created(res));
+    const { d } = dest(s.url);
+    const results = await d.write(rows(2), { signal: AbortSignal.abort() });
+    expect(s.received).toHaveLength(0);
+    expect(results.map((r) => r.status === 'failed' && r.error.code)).toEqual(['aborted', 'aborted']);
+  });
+
+  it('uses an injected dispatcher and leaves it open on close', async () => {
+    const { Agent } = await import('undici');
+    const agent = new Agent();
+    const s = await server((_req, res) => created(res));
+    const { d } = dest(s.url, { dispatcher: agent });
+    await d.write(rows(1));
+    await d.close();
+    expect(agent.closed).toBe(false);
+    await agent.close();
+  });
+
+  it('sends below a base URL path prefix', async () => {
+    const s = await server((_req, res) => created(res));
+    const { d } = dest(`${s.url}/twilio-proxy/`);
+    await d.write(rows(1));
+    expect(s.received.map((r) => r.url)).toEqual([
+      expect.stringMatching(/^\/twilio-proxy\/2010-04-01\/Accounts\/AC\w+\/Messages\.json$/),
+    ]);
+  });
+});

@@ -1,0 +1,545 @@
+import nock from 'nock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VERSION } from '../src/version.js';
+import {
+  ACCOUNT_SID,
+  API,
+  API_KEY_SECRET,
+  API_KEY_SID,
+  api,
+  BASIC,
+  destination,
+  errorJson,
+  FROM,
+  KEY_BASIC,
+  MESSAGES_PATH,
+  MG_SID,
+  messageJson,
+} from './helpers/twilio.js';
+
+const TO = '+14155550100';
+const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
+const sent = (index: number, extra: Record<string, unknown> = {}) => ({
+  status: 'sent',
+  index,
+  attempts: 1,
+  messageSid: `SM${'0'.repeat(31)}1`,
+  twilioStatus: 'queued',
+  segments: 1,
+  ...extra,
+});
+
+afterEach(() => {
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+describe('write: the request', () => {
+  it('posts the exact form body and headers, and reports the sent message', async () => {
+    api()
+      .matchHeader('content-type', 'application/x-www-form-urlencoded')
+      .matchHeader('accept', 'application/json')
+      .matchHeader('user-agent', `twilio-destination/${VERSION} node/${process.version}`)
+      .post(
+        MESSAGES_PATH,
+        form([
+          ['To', TO],
+          ['From', FROM],
+          ['Body', 'Hi Ann & <Bob> "x"'],
+        ]),
+      )
+      .reply(201, messageJson(), { 'Twilio-Request-Id': 'RQ123' });
+    const { dest } = destination();
+    const results = await dest.write([{ to: ` ${TO} `, first_name: 'Ann & <Bob> "x"' }]);
+    expect(results).toEqual([sent(0, { requestId: 'RQ123' })]);
+  });
+
+  it('sends MessagingServiceSid without From for a Messaging Service and leaves out a "0" segment count', async () => {
+    api()
+      .post(
+        MESSAGES_PATH,
+        form([
+          ['To', 'whatsapp:+14155550100'],
+          ['MessagingServiceSid', MG_SID],
+          ['Body', 'Hi Ann'],
+        ]),
+      )
+      .reply(201, messageJson({ status: 'accepted', num_segments: '0', from: null }));
+    const { dest } = destination({ settings: { from: MG_SID } });
+    const results = await dest.write([{ to: 'whatsapp:+14155550100', first_name: 'Ann' }]);
+    expect(results).toEqual([
+      { status: 'sent', index: 0, attempts: 1, messageSid: `SM${'0'.repeat(31)}1`, twilioStatus: 'accepted' },
+    ]);
+  });
+
+  it('authenticates with an API key while keeping the Account SID in the path', async () => {
+    nock(API, { reqheaders: { authorization: KEY_BASIC } })
+      .post(
+        MESSAGES_PATH,
+        form([
+          ['To', TO],
+          ['From', FROM],
+          ['Body', 'Hi Ann'],
+        ]),
+      )
+      .reply(201, messageJson());
+    const { dest } = destination({
+      credentials: { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+    });
+    expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([sent(0)]);
+  });
+
+  it('sends one MediaUrl per URL in order, a StatusCallback, and reads mapped columns', async () => {
+    api()
+      .post(
+        MESSAGES_PATH,
+        form([
+          ['To', TO],
+          ['From', FROM],
+          ['Body', 'Look: great news'],
+          ['MediaUrl', 'https://example.com/a.png'],
+          ['MediaUrl', 'http://example.com/b.jpg'],
+          ['StatusCallback', 'https://hooks.example.com/status'],
+        ]),
+      )
+      .reply(201, messageJson({ sid: 'MM1', num_media: '2' }));
+    const { dest } = destination({
+      settings: { messageTemplate: 'Look: {{body}}' },
+      mapping: { to: 'phone', body: 'text', media_url: 'images', status_callback: 'hook' },
+    });
+    const results = await dest.write([
+      {
+        phone: TO,
+        text: 'great news',
+        body: 'ignored because body is mapped to text',
+        images: ['https://example.com/a.png', 'http://example.com/b.jpg'],
+        hook: 'https://hooks.example.com/status',
+      },
+    ]);
+    expect(results).toEqual([sent(0, { messageSid: 'MM1' })]);
+  });
+
+  it('sends an MMS with media and no Body when the template renders empty', async () => {
+    api()
+      .post(
+        MESSAGES_PATH,
+        form([
+          ['To', TO],
+          ['From', FROM],
+          ['MediaUrl', 'https://example.com/a.png'],
+        ]),
+      )
+      .reply(201, messageJson());
+    const { dest } = destination({ settings: { messageTemplate: '{{#note}}{{note}}{{/note}}' } });
+    expect(await dest.write([{ to: TO, media_url: 'https://example.com/a.png' }])).toEqual([sent(0)]);
+  });
+
+  it('sends a body of exactly 1,600 characters and refuses 1,601 without a request', async () => {
+    const exact = 'x'.repeat(1600);
+    api()
+      .post(
+        MESSAGES_PATH,
+        form([
+          ['To', TO],
+          ['From', FROM],
+          ['Body', exact],
+        ]),
+      )
+      .reply(201, messageJson());
+    const { dest } = destination({ settings: { messageTemplate: '{{text}}' } });
+    const results = await dest.write([
+      { to: TO, text: exact },
+      { to: TO, text: `${exact}y` },
+    ]);
+    expect(results).toEqual([
+      sent(0),
+      {
+        status: 'failed',
+        index: 1,
+        attempts: 0,
+        error: {
+          code: 'template_error',
+          message:
+            "Row 1: the rendered message is 1601 characters; Twilio accepts at most 1600 (error 21617). Shorten the template or this row's values",
+          retryable: false,
+        },
+      },
+    ]);
+  });
+
+  it('counts the 1,600 limit in UTF-16 code units', async () => {
+    const { dest } = destination({ settings: { messageTemplate: '{{text}}' } });
+    const [result] = await dest.write([{ to: TO, text: '😀'.repeat(801) }]);
+    expect(result).toMatchObject({ status: 'failed', attempts: 0, error: { code: 'template_error' } });
+  });
+});
+
+describe('write: rows that fail locally make no request', () => {
+  it.each([
+    [{ first_name: 'Ann' }, 'invalid_row'],
+    [{ to: '0415 555 0100', first_name: 'Ann' }, 'invalid_row'],
+    [{ to: 'whatsapp:+14155550100', first_name: 'Ann' }, 'invalid_row'],
+    [{ to: TO, first_name: 'Ann', media_url: 'javascript:alert(1)' }, 'invalid_row'],
+    [
+      {
+        to: TO,
+        first_name: 'Ann',
+        media_url: Array.from({ length: 11 }, (_, i) => `https://e.com/${i}.png`),
+      },
+      'invalid_row',
+    ],
+    [{ to: TO, first_name: 'Ann', status_callback: 'https://bad_host.example.com/x' }, 'invalid_row'],
+    [{ to: TO }, 'template_error'],
+    [{ to: TO, first_name: '   ' }, 'template_error'],
+    [{ to: TO, first_name: null }, 'template_error'],
+    [{ to: TO, first_name: () => 'x' }, 'template_error'],
+  ])('fails %j with %s', async (row, code) => {
+    const { dest } = destination();
+    const [result] = await dest.write([row]);
+    expect(result).toMatchObject({
+      status: 'failed',
+      index: 0,
+      attempts: 0,
+      error: { code, retryable: false },
+    });
+  });
+
+  it('names the row, the field and the expected format', async () => {
+    const { dest } = destination({ mapping: { to: 'phone' } });
+    const results = await dest.write([{ phone: '0415 555' }, 'not a row' as never, { phone: TO }]);
+    expect(results.map((r) => r.status === 'failed' && r.error.message)).toEqual([
+      expect.stringMatching(/^Row 0: "to" \(column "phone"\): .*E\.164/),
+      'Row 1: a row must be an object of column values (got a string)',
+      expect.stringMatching(/^Row 2: Template field "first_name"/),
+    ]);
+  });
+
+  it('reports an unreadable row instead of throwing', async () => {
+    const row = Object.defineProperty({}, 'to', {
+      enumerable: true,
+      get() {
+        throw new Error('boom');
+      },
+    });
+    const { dest } = destination();
+    expect(await dest.write([row])).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 0,
+        error: { code: 'invalid_row', message: 'Row 0: the row could not be read (boom)', retryable: false },
+      },
+    ]);
+  });
+});
+
+describe('write: Twilio answers', () => {
+  it('fails only the row Twilio rejects and keeps going, with Twilio code, link and request id', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(400, errorJson(21211, 400, "The 'To' number +15005550001 is not a valid phone number."), {
+        'Twilio-Request-Id': 'RQ9',
+      })
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson());
+    const { dest } = destination();
+    const results = await dest.write([
+      { to: '+15005550001', first_name: 'A' },
+      { to: TO, first_name: 'B' },
+    ]);
+    expect(results).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 1,
+        error: {
+          code: 'twilio_rejected',
+          message:
+            "Row 0: Twilio rejected the message (HTTP 400, Twilio error 21211: The 'To' number +15005550001 is not a valid phone number.). See https://www.twilio.com/docs/errors/21211",
+          retryable: false,
+          possiblySent: false,
+          httpStatus: 400,
+          twilioCode: 21211,
+          moreInfo: 'https://www.twilio.com/docs/errors/21211',
+          requestId: 'RQ9',
+        },
+      },
+      sent(1),
+    ]);
+  });
+
+  it('marks a full sender queue (21611) as retryable later', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(400, errorJson(21611, 400, 'queue full'));
+    const { dest } = destination();
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(result).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'twilio_rejected', twilioCode: 21611, retryable: true },
+    });
+  });
+
+  it.each([
+    [401, 20003, 'auth_failed'],
+    [403, 20003, 'auth_failed'],
+    [404, 20404, 'config_error'],
+    [400, 21212, 'config_error'],
+  ])(
+    'ends the batch on HTTP %i (code %i) with %s for that row and every later one',
+    async (status, code, expected) => {
+      api()
+        .post(MESSAGES_PATH)
+        .reply(201, messageJson())
+        .post(MESSAGES_PATH)
+        .reply(status, errorJson(code, status, 'No'), { 'Twilio-Request-Id': 'RQ2' });
+      const { dest } = destination();
+      const results = await dest.write([
+        { to: TO, first_name: 'A' },
+        { to: TO, first_name: 'B' },
+        { to: TO, first_name: 'C' },
+        { to: 'invalid', first_name: 'D' },
+      ]);
+      expect(results[0]).toEqual(sent(0));
+      expect(results[1]).toEqual({
+        status: 'failed',
+        index: 1,
+        attempts: 1,
+        error: {
+          code: expected,
+          message: expect.any(String),
+          retryable: false,
+          possiblySent: false,
+          httpStatus: status,
+          twilioCode: code,
+          moreInfo: `https://www.twilio.com/docs/errors/${code}`,
+          requestId: 'RQ2',
+        },
+      });
+      for (const index of [2, 3]) {
+        expect(results[index]).toEqual({
+          status: 'failed',
+          index,
+          attempts: 0,
+          error: {
+            code: expected,
+            message: expect.stringMatching(/^Not sent: the batch stopped at row 1 \(HTTP /),
+            retryable: false,
+          },
+        });
+      }
+    },
+  );
+
+  it('never retries an unreadable 2xx answer: the message exists', async () => {
+    api().post(MESSAGES_PATH).reply(201, '<html>oops</html>', { 'Twilio-Request-Id': 'RQ5' });
+    const { dest } = destination();
+    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 1,
+        error: {
+          code: 'server_error',
+          message: expect.stringMatching(
+            /^Row 0: Twilio accepted the request \(HTTP 201\) but its answer could not be read/,
+          ),
+          retryable: false,
+          possiblySent: true,
+          httpStatus: 201,
+          requestId: 'RQ5',
+        },
+      },
+    ]);
+  });
+
+  it('treats a 2xx answer without a sid as unreadable', async () => {
+    api().post(MESSAGES_PATH).reply(200, { status: 'queued' });
+    const { dest } = destination();
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(result).toMatchObject({
+      attempts: 1,
+      error: { code: 'server_error', possiblySent: true, retryable: false },
+    });
+  });
+});
+
+describe('write: retries', () => {
+  it('retries 5xx with exponential waits and reports the attempts', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500))
+      .post(MESSAGES_PATH)
+      .reply(503, 'Service Unavailable')
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson());
+    const { dest, waits } = destination();
+    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sent(0, { attempts: 3 })]);
+    expect(waits).toEqual([1000, 2000]);
+  });
+
+  it('applies jitter in [0.5, 1] to the backoff', async () => {
+    api().post(MESSAGES_PATH).reply(500, {}).post(MESSAGES_PATH).reply(201, messageJson());
+    const { dest, waits } = destination({}, { random: () => 0 });
+    await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(waits).toEqual([500]);
+  });
+
+  it('waits for Retry-After before retrying a 429', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(429, errorJson(20429, 429), { 'Retry-After': '5' })
+      .post(MESSAGES_PATH)
+      .reply(429, errorJson(20429, 429))
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson());
+    const { dest, waits } = destination();
+    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sent(0, { attempts: 3 })]);
+    expect(waits).toEqual([5000, 2000]);
+  });
+
+  it('reads Retry-After as an HTTP date against the injected clock', async () => {
+    const now = Date.parse('Thu, 26 Nov 2026 10:00:00 GMT');
+    api()
+      .post(MESSAGES_PATH)
+      .reply(429, errorJson(20429, 429), { 'Retry-After': 'Thu, 26 Nov 2026 10:00:08 GMT' })
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson());
+    const { dest, waits } = destination({}, { now: () => now });
+    await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(waits).toEqual([8000]);
+  });
+
+  it('fails the row and the rest of the batch at once when Retry-After exceeds maxRetryAfterMs', async () => {
+    api().post(MESSAGES_PATH).reply(429, errorJson(20429, 429), { 'Retry-After': '120' });
+    const { dest, waits } = destination();
+    const results = await dest.write([
+      { to: TO, first_name: 'A' },
+      { to: TO, first_name: 'B' },
+    ]);
+    expect(waits).toEqual([]);
+    expect(results).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 1,
+        error: {
+          code: 'rate_limited',
+          message:
+            'Row 0: rate limited (HTTP 429, Twilio error 20429: Error). Twilio asked to wait 2 min before sending more (Retry-After); send the failed rows again after that',
+          retryable: true,
+          possiblySent: false,
+          httpStatus: 429,
+          twilioCode: 20429,
+          moreInfo: 'https://www.twilio.com/docs/errors/20429',
+        },
+      },
+      {
+        status: 'failed',
+        index: 1,
+        attempts: 0,
+        error: {
+          code: 'rate_limited',
+          message:
+            'Not sent: the batch stopped at row 0 because Twilio rate-limited the account. Twilio asked to wait 2 min before sending more (Retry-After); send the failed rows again after that',
+          retryable: true,
+          possiblySent: false,
+        },
+      },
+    ]);
+  });
+
+  it('reports rate_limited, retryable, when 429s outlast the retries', async () => {
+    api().post(MESSAGES_PATH).times(3).reply(429, errorJson(20429, 429));
+    const { dest, waits } = destination({}, { retry: { retries: 2, minDelayMs: 10, maxDelayMs: 15 } });
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(waits).toEqual([10, 15]);
+    expect(result).toMatchObject({
+      attempts: 3,
+      error: { code: 'rate_limited', retryable: true, possiblySent: false, httpStatus: 429 },
+    });
+  });
+
+  it('reports server_error as possibly sent and not retryable when 5xx outlast the retries', async () => {
+    api().post(MESSAGES_PATH).times(4).reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ7' });
+    const { dest, waits } = destination();
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(waits).toEqual([1000, 2000, 4000]);
+    expect(result).toEqual({
+      status: 'failed',
+      index: 0,
+      attempts: 4,
+      error: {
+        code: 'server_error',
+        message: 'Row 0: Twilio failed after all retries (HTTP 500, Twilio error 20500: Error)',
+        retryable: false,
+        possiblySent: true,
+        httpStatus: 500,
+        twilioCode: 20500,
+        moreInfo: 'https://www.twilio.com/docs/errors/20500',
+        requestId: 'RQ7',
+      },
+    });
+  });
+
+  it('keeps possiblySent when a later attempt is rejected after an ambiguous one', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(502, {})
+      .post(MESSAGES_PATH)
+      .reply(400, errorJson(21610, 400, 'Unsubscribed'));
+    const { dest } = destination();
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(result).toMatchObject({
+      attempts: 2,
+      error: {
+        code: 'twilio_rejected',
+        twilioCode: 21610,
+        possiblySent: true,
+        retryable: false,
+        message: expect.stringMatching(/may exist: check before sending again\)$/),
+      },
+    });
+  });
+
+  it('makes no retry with retries: 0', async () => {
+    api().post(MESSAGES_PATH).reply(503, {});
+    const { dest, waits } = destination({}, { retry: { retries: 0 } });
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(waits).toEqual([]);
+    expect(result).toMatchObject({ attempts: 1, error: { code: 'server_error' } });
+  });
+
+  it('redacts credentials that an intermediary echoes in an error message', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(400, { code: 21000, message: `bad header authorization: ${BASIC}` });
+    const { dest } = destination();
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(JSON.stringify(result)).toContain('Basic [REDACTED]');
+    expect(JSON.stringify(result)).not.toContain(BASIC);
+  });
+});
+
+describe('write: inputs', () => {
+  it('accepts an async iterable of rows and keeps input order', async () => {
+    api().post(MESSAGES_PATH).times(2).reply(201, messageJson());
+    const { dest } = destination();
+    async function* rows() {
+      yield { to: TO, first_name: 'A' };
+      yield { to: 'bad', first_name: 'B' };
+      yield { to: TO, first_name: 'C' };
+    }
+    const results = await dest.write(rows());
+    expect(results.map((r) => [r.index, r.status])).toEqual([
+      [0, 'sent'],
+      [1, 'failed'],
+      [2, 'sent'],
+    ]);
+  });
+
+  it('returns no results and makes no request for no rows', async () => {
+    const { dest } = destination();
+    expect(await dest.write([])).toEqual([]);
+  });
+});
