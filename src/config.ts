@@ -349,26 +349,17 @@ function toIssues(error: z.ZodError, input: unknown, prefix: string, schema: z.Z
 }
 
 function knownKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] {
-  let current: z.ZodType = schema;
-  for (const key of path) {
-    const shape = shapeOf(current);
-    const next = shape?.[String(key)];
-    if (next === undefined) return [];
-    current = next;
-  }
-  return Object.keys(shapeOf(current) ?? {});
+  let current = schema;
+  for (const key of path) current = shapeOf(current)[String(key)] as z.ZodType;
+  return Object.keys(shapeOf(current));
 }
 
-function shapeOf(schema: z.ZodType): Record<string, z.ZodType> | undefined {
-  let current: unknown = schema;
-  // Unwrap optional and refined wrappers down to the object schema.
-  while (current !== undefined) {
-    const def = (current as { def: { type: string; innerType?: unknown; shape?: Record<string, z.ZodType> } })
-      .def;
-    if (def.type === 'object') return def.shape;
-    current = def.innerType;
-  }
-  return undefined;
+/** The object shape under optional wrappers (zod reports unknown keys only on object schemas). */
+function shapeOf(schema: z.ZodType): Record<string, z.ZodType> {
+  const def = (
+    schema as unknown as { def: { type: string; innerType: z.ZodType; shape: Record<string, z.ZodType> } }
+  ).def;
+  return def.type === 'object' ? def.shape : shapeOf(def.innerType);
 }
 
 function parse<T>(schema: z.ZodType, input: unknown, prefix: string): Parsed<T> {

@@ -543,3 +543,21 @@ describe('write: inputs', () => {
     expect(await dest.write([])).toEqual([]);
   });
 });
+
+describe('write: bodies', () => {
+  it('refuses a body of only white space when there is no media', async () => {
+    const { dest } = destination({ settings: { messageTemplate: '{{#x}}{{x}}{{/x}}  ' } });
+    const [result] = await dest.write([{ to: TO }]);
+    expect(result).toEqual({
+      status: 'failed',
+      index: 0,
+      attempts: 0,
+      error: {
+        code: 'template_error',
+        message:
+          'Row 0: the rendered message is empty and the row has no media_url; Twilio needs a body or media (error 21602)',
+        retryable: false,
+      },
+    });
+  });
+});

@@ -1,0 +1,134 @@
+import nock from 'nock';
+import { Agent } from 'undici';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../src/client.js';
+import {
+  AbortedError,
+  ConfigError,
+  isConfigError,
+  isTwilioApiError,
+  isTwilioDestinationError,
+  NetworkError,
+  TimeoutError,
+  TwilioApiError,
+} from '../src/errors.js';
+import { startServer } from './helpers/server.js';
+import { ACCOUNT_SID, AUTH_TOKEN } from './helpers/twilio.js';
+
+// Real loopback servers only: see write-network.test.ts for why nock steps aside here.
+beforeAll(() => nock.restore());
+afterAll(() => nock.activate());
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+function client(url: string, dispatcher: Agent, timeoutMs = 1000) {
+  return createClient({
+    apiBaseUrl: url,
+    messagingBaseUrl: url,
+    username: ACCOUNT_SID,
+    password: AUTH_TOKEN,
+    timeoutMs,
+    dispatcher,
+    now: Date.now,
+  });
+}
+
+describe('client', () => {
+  it('never sends a request that timed out while queued behind another', async () => {
+    const server = await startServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end('{"sid":"SM1","status":"queued"}');
+      }, 150);
+    });
+    cleanups.push(server.close);
+    const agent = new Agent({ connections: 1 });
+    cleanups.push(() => agent.close());
+    const first = client(server.url, agent).createMessage(ACCOUNT_SID, 'To=1');
+    const second = await client(server.url, agent, 30)
+      .createMessage(ACCOUNT_SID, 'To=2')
+      .catch((error: unknown) => error);
+    expect(second).toBeInstanceOf(TimeoutError);
+    expect((second as TimeoutError).written).toBe(false);
+    expect((await first).body.sid).toBe('SM1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.received.map((r) => r.body)).toEqual(['To=1']);
+  });
+
+  it('rejects at once, without a request, when the signal is already aborted', async () => {
+    const server = await startServer(() => {});
+    cleanups.push(server.close);
+    const agent = new Agent();
+    cleanups.push(() => agent.close());
+    const error = await client(server.url, agent)
+      .get('api', '/x', { signal: AbortSignal.abort() })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(AbortedError);
+    expect(server.received).toEqual([]);
+  });
+
+  it('keeps an unparseable error answer as a TwilioApiError with its status', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(502, { 'twilio-request-id': 'RQ1' });
+      res.end('<html>Bad gateway</html>');
+    });
+    cleanups.push(server.close);
+    const agent = new Agent();
+    cleanups.push(() => agent.close());
+    const error = (await client(server.url, agent)
+      .get('messaging', '/v1/Services/MG1')
+      .catch((e: unknown) => e)) as TwilioApiError;
+    expect(error).toBeInstanceOf(TwilioApiError);
+    expect([error.httpStatus, error.twilioCode, error.requestId, error.retryable]).toEqual([
+      502,
+      undefined,
+      'RQ1',
+      true,
+    ]);
+    expect(error.message).toBe('Twilio answered HTTP 502 to GET /v1/Services/MG1');
+  });
+
+  it('reports a reset after the answer began as written', async () => {
+    const server = await startServer((_req, res) => {
+      res.writeHead(200, { 'content-length': '100' });
+      res.write('{"sid":');
+      setTimeout(() => res.socket?.destroy(), 10);
+    });
+    cleanups.push(server.close);
+    const agent = new Agent();
+    cleanups.push(() => agent.close());
+    const error = (await client(server.url, agent)
+      .createMessage(ACCOUNT_SID, 'To=1')
+      .catch((e: unknown) => e)) as NetworkError;
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.written).toBe(true);
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('error type guards', () => {
+  it.each([
+    [isConfigError, new ConfigError([]), true],
+    [isConfigError, new TimeoutError(1, false), false],
+    [
+      isTwilioApiError,
+      new TwilioApiError({
+        httpStatus: 400,
+        method: 'GET',
+        path: '/',
+        body: {},
+        requestId: undefined,
+        retryAfterMs: undefined,
+      }),
+      true,
+    ],
+    [isTwilioApiError, new Error('x'), false],
+    [isTwilioDestinationError, new AbortedError(false), true],
+    [isTwilioDestinationError, 'x', false],
+  ])('%o recognises %o: %s', (guard, value, expected) => {
+    expect(guard(value)).toBe(expected);
+  });
+});

@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { expect, it } from 'vitest';
+import * as api from '../src/index.js';
+import { VERSION } from '../src/version.js';
+
+it('sends the version package.json declares in User-Agent', async () => {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  expect(VERSION).toBe(pkg.version);
+});
+
+it('exports the public surface and nothing else', () => {
+  expect(Object.keys(api).sort()).toEqual([
+    'AbortedError',
+    'ConfigError',
+    'NetworkError',
+    'TimeoutError',
+    'TwilioApiError',
+    'TwilioDestination',
+    'TwilioDestinationError',
+    'UnreadableResponseError',
+    'isConfigError',
+    'isTwilioApiError',
+    'isTwilioDestinationError',
+  ]);
+});

@@ -1,0 +1,126 @@
+import { inspect } from 'node:util';
+import nock from 'nock';
+import { describe, expect, it } from 'vitest';
+import { createClient } from '../src/client.js';
+import { TwilioDestination } from '../src/destination.js';
+import type { DestinationConfig } from '../src/types.js';
+import { closedPort, startServer } from './helpers/server.js';
+import {
+  ACCOUNT_SID,
+  API,
+  API_KEY_SECRET,
+  API_KEY_SID,
+  AUTH_TOKEN,
+  BASIC,
+  baseConfig,
+  errorJson,
+  KEY_BASIC,
+  MESSAGES_PATH,
+  messageJson,
+  SECRETS,
+} from './helpers/twilio.js';
+
+/** Everything a user could see: results, errors with their causes, validation reports. */
+function exposures(value: unknown): string[] {
+  return [
+    inspect(value, { depth: Number.POSITIVE_INFINITY, showHidden: true, getters: true }),
+    JSON.stringify(value, (_key, v: unknown) =>
+      v instanceof Error ? { ...v, name: v.name, message: v.message, stack: v.stack, cause: v.cause } : v,
+    ) ?? '',
+    String(value),
+  ];
+}
+
+const TO = '+14155550100';
+const rows = [
+  { to: TO, first_name: 'A' },
+  { to: 'bad', first_name: 'B' },
+  { to: TO },
+  { to: TO, first_name: 'C' },
+];
+
+const credentialSets: [string, DestinationConfig['credentials']][] = [
+  ['auth token', { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }],
+  ['API key', { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET }],
+];
+
+describe('secrets never leak', () => {
+  it.each(credentialSets)('through any result, error, cause or report (%s)', async (_name, credentials) => {
+    const gathered: unknown[] = [];
+    const secret = 'authToken' in credentials ? AUTH_TOKEN : API_KEY_SECRET;
+    const authorization = 'authToken' in credentials ? BASIC : KEY_BASIC;
+    const config = baseConfig({ credentials });
+    const fast = { sleep: async () => {}, retry: { retries: 1 } };
+
+    // Every answer class Twilio can give, including one that echoes the Authorization header back.
+    nock(API)
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500))
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson())
+      .post(MESSAGES_PATH)
+      .reply(400, { code: 21000, message: `echo: ${authorization} ${secret}` })
+      .post(MESSAGES_PATH)
+      .reply(201, 'not json')
+      .post(MESSAGES_PATH)
+      .reply(429, errorJson(20429, 429), { 'Retry-After': '3600' })
+      .post(MESSAGES_PATH)
+      .reply(401, errorJson(20003, 401));
+    const destination = new TwilioDestination(config, fast);
+    gathered.push(
+      await destination.write([...rows, { to: TO, first_name: 'D' }, { to: TO, first_name: 'E' }]),
+    );
+    gathered.push(await destination.write([{ to: TO, first_name: 'F' }]));
+    gathered.push(await destination.write([{ to: TO, first_name: 'G' }]));
+    gathered.push(destination);
+
+    // Validation reports for every outcome.
+    nock(API).persist().get(/.*/).reply(401, errorJson(20003, 401));
+    gathered.push(await destination.validateCredentials());
+    gathered.push(await destination.validateTargetSettings());
+
+    // Network failures, timeouts and aborts, with undici's own errors as causes.
+    const refused = new TwilioDestination(config, { ...fast, apiBaseUrl: await closedPort() });
+    gathered.push(
+      await refused.write(rows),
+      await refused.validateCredentials(),
+      await refused.validateTargetSettings(),
+    );
+    const hang = await startServer(() => {});
+    const slow = new TwilioDestination(config, { ...fast, apiBaseUrl: hang.url, timeoutMs: 50 });
+    gathered.push(await slow.write(rows.slice(0, 1)));
+    gathered.push(await slow.write(rows.slice(0, 1), { signal: AbortSignal.timeout(20) }));
+    await slow.close();
+    await hang.close();
+
+    // Thrown configuration errors, even with the secret pasted into the wrong field.
+    const misplaced = new TwilioDestination(
+      { ...config, settings: { from: AUTH_TOKEN, messageTemplate: API_KEY_SECRET } } as never,
+      {
+        apiBaseUrl: `https://${API_KEY_SECRET}@x.example`,
+      },
+    );
+    gathered.push(await misplaced.write(rows).catch((error: unknown) => error));
+    gathered.push(await misplaced.validateCredentials(), await misplaced.validateTargetSettings());
+
+    // The client's own errors.
+    const client = createClient({
+      apiBaseUrl: await closedPort(),
+      messagingBaseUrl: API,
+      username: ACCOUNT_SID,
+      password: AUTH_TOKEN,
+      timeoutMs: 1000,
+      dispatcher: new (await import('undici')).Agent(),
+      now: Date.now,
+    });
+    gathered.push(await client.createMessage(ACCOUNT_SID, 'To=x').catch((error: unknown) => error));
+    gathered.push(client);
+
+    expect(gathered.length).toBeGreaterThan(10);
+    for (const item of gathered) {
+      for (const text of exposures(item)) {
+        for (const secret of SECRETS) expect(text).not.toContain(secret);
+      }
+    }
+  });
+});
