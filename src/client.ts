@@ -166,7 +166,8 @@ export function createClient(config: ClientConfig) {
             if (failure) return finish(failure);
             // An error after the answer began (a reset mid-body) still means the request was written.
             const written = progress.written || status !== 0;
-            const reason = (error as NodeJS.ErrnoException).code ?? error.name;
+            const code = (error as NodeJS.ErrnoException).code ?? error.name;
+            const reason = error.message && error.message !== code ? `${code} (${error.message})` : code;
             finish(
               new NetworkError(`Could not complete ${method} ${path} on ${new URL(origin).host}: ${reason}`, {
                 written,

@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
 import { classifySender } from './recipient.js';
 import type { RetryPolicy } from './retry.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from './types.js';
@@ -147,6 +148,17 @@ const optionsSchema = z
         message: 'must be an undici Dispatcher (an Agent, Pool or Client)',
       })
       .optional(),
+    duplicateCheck: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          clockSkewMs: nonNegativeInt(3_600_000).optional(),
+          pages: z.number().int().min(1).max(20).optional(),
+          pageSize: z.number().int().min(1).max(1000).optional(),
+          pauseMs: nonNegativeInt(60_000).optional(),
+        }),
+      ])
+      .optional(),
     sleep: fn<(ms: number, signal?: AbortSignal) => Promise<void>>().optional(),
     now: fn<() => number>().optional(),
     random: fn<() => number>().optional(),
@@ -213,6 +225,15 @@ export interface DestinationOptions {
    * creates one keep-alive Agent and reuses it for every request and call.
    */
   dispatcher?: Dispatcher;
+  /**
+   * Before retrying an ambiguous failure (5xx, or a timeout or reset after the request was written), list
+   * the recipient's recent messages and look for this one, so that a message Twilio created is reported
+   * `sent` (`recovered: true`) instead of being sent twice. Costs one or two GETs per ambiguous failure,
+   * never on the happy path. `false` turns it off (ambiguous rows then end `possiblySent`).
+   * @default { clockSkewMs: 30000, pages: 2, pageSize: 50, pauseMs: 1000 }
+   * @example { duplicateCheck: { pauseMs: 2000 } }
+   */
+  duplicateCheck?: boolean | Partial<DuplicateCheckPolicy>;
   /** Waits between retries; injected by tests. @default a timer that the abort signal cancels */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The clock, in epoch milliseconds; injected by tests. @default Date.now */
@@ -236,6 +257,7 @@ export interface ResolvedOptions {
   retry: RetryPolicy;
   timeoutMs: number;
   dispatcher: Dispatcher | undefined;
+  duplicateCheck: DuplicateCheckPolicy | undefined;
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   now: () => number;
   random: () => number;
@@ -411,6 +433,13 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
       retry: { ...DEFAULT_RETRY, ...stripUndefined(o.retry ?? {}) } as RetryPolicy,
       timeoutMs: o.timeoutMs ?? 30_000,
       dispatcher: o.dispatcher,
+      duplicateCheck:
+        o.duplicateCheck === false
+          ? undefined
+          : ({
+              ...DEFAULT_DUPLICATE_CHECK,
+              ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
+            } as DuplicateCheckPolicy),
       sleep: o.sleep,
       now: o.now ?? Date.now,
       random: o.random ?? Math.random,

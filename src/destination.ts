@@ -137,6 +137,8 @@ export class TwilioDestination {
       retry: resolved.retry,
       sleep: resolved.sleep,
       random: resolved.random,
+      now: resolved.now,
+      duplicateCheck: resolved.duplicateCheck,
     };
     for await (const result of sendRows(
       rows,

@@ -4,11 +4,12 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
-import type { TwilioClient } from './client.js';
+import type { MessageResource, TwilioClient } from './client.js';
+import { type DuplicateCheckPolicy, findCreatedMessage } from './duplicate-check.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
 import { type BuildResult, encodeForm, type MessageRequest } from './message.js';
 import { classifyFailure, type RetryPolicy, retryDelayMs } from './retry.js';
-import type { RowError, RowResult } from './types.js';
+import type { RowError, RowResult, SentRowResult } from './types.js';
 
 /** What the sender needs. */
 export interface SenderDeps {
@@ -17,6 +18,9 @@ export interface SenderDeps {
   retry: RetryPolicy;
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   random: () => number;
+  now: () => number;
+  /** Look for the message after an ambiguous failure before retrying; `undefined` turns it off. */
+  duplicateCheck: DuplicateCheckPolicy | undefined;
 }
 
 /** Thrown out of the retry loop when the batch must end at this row. */
@@ -51,6 +55,23 @@ function describeAnswer(error: TwilioApiError): string {
 
 function seconds(ms: number): string {
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.ceil(ms / 1000)} s`;
+}
+
+/** The duplicate check found the message an ambiguous attempt created. */
+class Recovered extends Error {
+  constructor(readonly message_: MessageResource) {
+    super('recovered');
+  }
+}
+
+/** The duplicate check itself failed: the message may exist, and nothing tells us. */
+class LookupFailed extends Error {
+  constructor(
+    readonly original: unknown,
+    readonly lookupError: unknown,
+  ) {
+    super('look-up failed');
+  }
 }
 
 /** The batch-ending answers: every remaining row would fail the same way. */
@@ -107,6 +128,8 @@ export async function* sendRows(
 ): AsyncGenerator<RowResult> {
   let index = 0;
   let stopped: RowError | undefined;
+  // Messages this write created: a later row with the same recipient and body must not claim them.
+  const created = new Set<string>();
   for await (const row of rows) {
     const current = index++;
     if (stopped) {
@@ -122,8 +145,9 @@ export async function* sendRows(
       yield { status: 'failed', index: current, attempts: 0, error: built.error };
       continue;
     }
-    const outcome = await sendOne(built.request, current, deps, signal);
+    const outcome = await sendOne(built.request, current, deps, created, signal);
     if (outcome.stop) stopped = outcome.stop;
+    if (outcome.result.status === 'sent') created.add(outcome.result.messageSid);
     yield outcome.result;
   }
 }
@@ -146,18 +170,22 @@ async function sendOne(
   request: MessageRequest,
   index: number,
   deps: SenderDeps,
+  created: ReadonlySet<string>,
   signal?: AbortSignal,
 ): Promise<Outcome> {
   const { client, retry } = deps;
   const sleep = deps.sleep ?? defaultSleep;
   const form = encodeForm(request);
   let attempts = 0;
-  // Set once any attempt failed in a way that may have created the message.
+  let firstAttemptAt = 0;
+  // Set once an attempt failed in a way that may have created the message, and no look-up settled it.
   let ambiguous = false;
+  // The same, for the latest failure alone.
+  let unresolved = false;
   try {
     const response = await pRetry(
       () => {
-        attempts++;
+        if (attempts++ === 0) firstAttemptAt = deps.now();
         return client.createMessage(deps.accountSid, form, { signal });
       },
       {
@@ -167,7 +195,29 @@ async function sendOne(
         maxTimeout: 0,
         onFailedAttempt: async ({ error, retriesLeft }) => {
           const failure = classifyFailure(error);
-          if (failure === 'retry_ambiguous') ambiguous = true;
+          unresolved = false;
+          if (failure === 'retry_ambiguous') {
+            if (deps.duplicateCheck === undefined) {
+              ambiguous = true;
+              unresolved = true;
+            } else {
+              const found = await findCreatedMessage(
+                {
+                  client,
+                  accountSid: deps.accountSid,
+                  request,
+                  sinceMs: firstAttemptAt,
+                  exclude: created,
+                  policy: deps.duplicateCheck,
+                  sleep,
+                },
+                signal,
+              ).catch((lookupError: unknown) => {
+                throw new LookupFailed(error, lookupError);
+              });
+              if (found) throw new Recovered(found);
+            }
+          }
           if (error instanceof TwilioApiError) {
             const stop = batchStop(error, index);
             if (stop) throw stop;
@@ -187,26 +237,57 @@ async function sendOne(
         shouldRetry: ({ error }) => classifyFailure(error) !== 'final',
       },
     );
-    const result: RowResult = {
-      status: 'sent',
-      index,
-      attempts,
-      messageSid: response.body.sid,
-      twilioStatus: response.body.status,
-    };
-    const segments = Number(response.body.num_segments);
-    // A Messaging Service answers "0" before it has chosen a sender: unknown, so left out.
-    if (Number.isInteger(segments) && segments > 0) result.segments = segments;
-    if (response.requestId !== undefined) result.requestId = response.requestId;
-    return { result };
+    return { result: sentResult(index, attempts, response.body, response.requestId) };
   } catch (error) {
+    if (error instanceof Recovered) {
+      return { result: { ...sentResult(index, attempts, error.message_, undefined), recovered: true } };
+    }
+    if (error instanceof LookupFailed) {
+      return { result: { status: 'failed', index, attempts, error: lookupFailed(error, index, signal) } };
+    }
     if (error instanceof BatchStop) {
       const rowError = settle(error.rowError, ambiguous);
       return { result: { status: 'failed', index, attempts, error: rowError }, stop: error.remaining };
     }
-    const rowError = settle(toRowError(error, index, signal), ambiguous);
+    const rowError = settle(toRowError(error, index, unresolved, signal), ambiguous);
     return { result: { status: 'failed', index, attempts, error: rowError } };
   }
+}
+
+function sentResult(
+  index: number,
+  attempts: number,
+  message: MessageResource,
+  requestId: string | undefined,
+): SentRowResult {
+  const result: SentRowResult = {
+    status: 'sent',
+    index,
+    attempts,
+    messageSid: message.sid,
+    twilioStatus: message.status,
+  };
+  const segments = Number(message.num_segments);
+  // A Messaging Service answers "0" before it has chosen a sender: unknown, so left out.
+  if (Number.isInteger(segments) && segments > 0) result.segments = segments;
+  if (requestId !== undefined) result.requestId = requestId;
+  return result;
+}
+
+/** The message may exist and the look-up could not tell: never resend blindly. */
+function lookupFailed(failure: LookupFailed, index: number, signal?: AbortSignal): RowError {
+  const base = toRowError(failure.original, index, true, signal);
+  const { original } = failure;
+  const what =
+    base.code === 'aborted'
+      ? 'the write was aborted while checking whether an earlier attempt had created the message'
+      : `${original instanceof TwilioApiError ? `Twilio answered ${describeAnswer(original)}` : (original as Error).message}, and checking whether Twilio had created the message failed too (${(failure.lookupError as Error).message})`;
+  return {
+    ...base,
+    message: `Row ${index}: ${what}; it may exist, so check before sending this row again`,
+    retryable: false,
+    possiblySent: true,
+  };
 }
 
 /** A 429 whose Retry-After exceeds `maxRetryAfterMs`: the account must back off; the batch ends here. */
@@ -242,7 +323,8 @@ function settle(error: RowError, ambiguous: boolean): RowError {
   return { ...error, message, possiblySent, retryable: error.retryable && !possiblySent };
 }
 
-function toRowError(error: unknown, index: number, signal?: AbortSignal): RowError {
+/** `unresolved`: the failure may have created the message and no look-up settled it. */
+function toRowError(error: unknown, index: number, unresolved: boolean, signal?: AbortSignal): RowError {
   if (error instanceof AbortedError || signal?.aborted) {
     const written = error instanceof AbortedError && error.written;
     return {
@@ -274,11 +356,14 @@ function toRowError(error: unknown, index: number, signal?: AbortSignal): RowErr
       };
     }
     if (error.httpStatus >= 500) {
+      const outcome = unresolved
+        ? 'the message may exist, so check before sending this row again'
+        : 'no message was created, so it can be sent again';
       return {
         code: 'server_error',
-        message: `Row ${index}: Twilio failed after all retries (${describeAnswer(error)})`,
+        message: `Row ${index}: Twilio failed after all retries (${describeAnswer(error)}); ${outcome}`,
         retryable: true,
-        possiblySent: true,
+        possiblySent: unresolved,
         ...fields,
       };
     }
@@ -293,14 +378,16 @@ function toRowError(error: unknown, index: number, signal?: AbortSignal): RowErr
     };
   }
   if (error instanceof NetworkError) {
-    const after = error.written
-      ? '; the request had been sent, so the message may exist'
-      : '; the request never reached Twilio';
+    const after = !error.written
+      ? 'the request never reached Twilio'
+      : unresolved
+        ? 'the request had been sent, so the message may exist'
+        : 'the request had been sent, but no message was created';
     return {
       code: 'network_error',
-      message: `Row ${index}: ${error.message} after all retries${after}`,
+      message: `Row ${index}: ${error.message} after all retries; ${after}`,
       retryable: true,
-      possiblySent: error.written,
+      possiblySent: unresolved,
     };
   }
   return {

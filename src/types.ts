@@ -124,6 +124,11 @@ export interface SentRowResult {
   segments?: number;
   /** `Twilio-Request-Id` of the answer that created the message. */
   requestId?: string;
+  /**
+   * `true` when an attempt failed ambiguously (5xx, timeout or reset after the request was written) and
+   * the duplicate check found the message it had created: the row was not sent again.
+   */
+  recovered?: true;
 }
 
 /** A row that did not become a message (or may have, see `error.possiblySent`). */

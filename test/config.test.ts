@@ -160,6 +160,7 @@ describe('parseOptions', () => {
       retry: { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 },
       timeoutMs: 30_000,
       dispatcher: undefined,
+      duplicateCheck: { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 },
       sleep: undefined,
       now: undefined,
       random: undefined,

@@ -24,6 +24,8 @@ describe('sendRows', () => {
         retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
         sleep: async () => {},
         random: () => 1,
+        now: () => 0,
+        duplicateCheck: undefined,
       }),
     );
     expect(results).toEqual([

@@ -373,14 +373,14 @@ describe('write: retries', () => {
       .reply(503, 'Service Unavailable')
       .post(MESSAGES_PATH)
       .reply(201, messageJson());
-    const { dest, waits } = destination();
+    const { dest, waits } = destination({}, { duplicateCheck: false });
     expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sent(0, { attempts: 3 })]);
     expect(waits).toEqual([1000, 2000]);
   });
 
   it('applies jitter in [0.5, 1] to the backoff', async () => {
     api().post(MESSAGES_PATH).reply(500, {}).post(MESSAGES_PATH).reply(201, messageJson());
-    const { dest, waits } = destination({}, { random: () => 0 });
+    const { dest, waits } = destination({}, { duplicateCheck: false, random: () => 0 });
     await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([500]);
   });
@@ -462,7 +462,7 @@ describe('write: retries', () => {
 
   it('reports server_error as possibly sent and not retryable when 5xx outlast the retries', async () => {
     api().post(MESSAGES_PATH).times(4).reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ7' });
-    const { dest, waits } = destination();
+    const { dest, waits } = destination({}, { duplicateCheck: false });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([1000, 2000, 4000]);
     expect(result).toEqual({
@@ -471,7 +471,8 @@ describe('write: retries', () => {
       attempts: 4,
       error: {
         code: 'server_error',
-        message: 'Row 0: Twilio failed after all retries (HTTP 500, Twilio error 20500: Error)',
+        message:
+          'Row 0: Twilio failed after all retries (HTTP 500, Twilio error 20500: Error); the message may exist, so check before sending this row again',
         retryable: false,
         possiblySent: true,
         httpStatus: 500,
@@ -488,7 +489,7 @@ describe('write: retries', () => {
       .reply(502, {})
       .post(MESSAGES_PATH)
       .reply(400, errorJson(21610, 400, 'Unsubscribed'));
-    const { dest } = destination();
+    const { dest } = destination({}, { duplicateCheck: false });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(result).toMatchObject({
       attempts: 2,
@@ -504,7 +505,7 @@ describe('write: retries', () => {
 
   it('makes no retry with retries: 0', async () => {
     api().post(MESSAGES_PATH).reply(503, {});
-    const { dest, waits } = destination({}, { retry: { retries: 0 } });
+    const { dest, waits } = destination({}, { duplicateCheck: false, retry: { retries: 0 } });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([]);
     expect(result).toMatchObject({ attempts: 1, error: { code: 'server_error' } });

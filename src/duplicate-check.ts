@@ -1,0 +1,112 @@
+/**
+ * Finds out whether an ambiguous attempt (5xx, or a timeout or reset after the request was written)
+ * created the message after all. Twilio documents no idempotency key for creating messages, so the only
+ * way to know is to list the recipient's recent messages and look for this one.
+ */
+import type { MessageResource, TwilioClient } from './client.js';
+import type { MessageRequest } from './message.js';
+
+/** How the look-up runs (the `duplicateCheck` option). */
+export interface DuplicateCheckPolicy {
+  /** A message created this long before the row's first attempt still counts, for clock skew. */
+  clockSkewMs: number;
+  /** Pages of the recipient's messages read, newest first. */
+  pages: number;
+  /** Messages per page. */
+  pageSize: number;
+  /** Pause before the second look, since a message created a moment ago may not be listed yet. */
+  pauseMs: number;
+}
+
+/** The defaults: 2 pages of 50, 30 s of clock skew, a 1 s pause before the second look. */
+export const DEFAULT_DUPLICATE_CHECK: DuplicateCheckPolicy = {
+  clockSkewMs: 30_000,
+  pages: 2,
+  pageSize: 50,
+  pauseMs: 1000,
+};
+
+/** Twilio adds this to every body sent from a trial account. */
+const TRIAL_PREFIX = 'Sent from your Twilio trial account - ';
+
+/** Whether `message` is the one this row's request would have created since `sinceMs`. */
+export function isSameMessage(message: MessageResource, request: MessageRequest, sinceMs: number): boolean {
+  if (message['to'] !== request.to) return false;
+  if (request.messagingServiceSid !== undefined) {
+    if (message['messaging_service_sid'] !== request.messagingServiceSid) return false;
+  } else if (message['from'] !== request.from) {
+    return false;
+  }
+  const body = typeof message['body'] === 'string' ? message['body'] : '';
+  if (request.body.trim() === '') {
+    if (Number(message['num_media']) !== request.mediaUrls.length) return false;
+  } else if (body !== request.body && body !== `${TRIAL_PREFIX}${request.body}`) {
+    return false;
+  }
+  const created = Date.parse(String(message['date_created']));
+  // date_created has whole seconds: allow for the truncation.
+  return !Number.isNaN(created) && created >= sinceMs - 1000;
+}
+
+interface MessagePage {
+  messages?: unknown;
+  next_page_uri?: unknown;
+}
+
+/**
+ * Lists the recipient's messages, newest first, and returns the one this request created, if any. Not
+ * filtered on `DateSent`: a message created a moment ago has no `date_sent` yet, so that filter would hide
+ * exactly the message looked for. Throws when the look-up itself fails.
+ */
+async function lookOnce(
+  client: TwilioClient,
+  accountSid: string,
+  request: MessageRequest,
+  sinceMs: number,
+  exclude: ReadonlySet<string>,
+  policy: DuplicateCheckPolicy,
+  signal: AbortSignal | undefined,
+): Promise<MessageResource | undefined> {
+  const query = new URLSearchParams({ To: request.to });
+  // From is null at first for Messaging Service sends, so filter on it only for a fixed sender.
+  if (request.from !== undefined) query.set('From', request.from);
+  query.set('PageSize', String(policy.pageSize));
+  let path: string | undefined = `/2010-04-01/Accounts/${accountSid}/Messages.json?${query}`;
+  for (let page = 0; page < policy.pages && path !== undefined; page++) {
+    const { body }: { body: MessagePage } = await client.get<MessagePage>('api', path, { signal });
+    const messages = Array.isArray(body.messages) ? (body.messages as MessageResource[]) : [];
+    const found = messages.find(
+      (message) =>
+        typeof message?.sid === 'string' &&
+        !exclude.has(message.sid) &&
+        isSameMessage(message, request, sinceMs),
+    );
+    if (found) return found;
+    // Newest first: once the page reaches messages older than the attempt, later pages cannot match.
+    const oldest = messages.at(-1);
+    if (oldest !== undefined && Date.parse(String(oldest['date_created'])) < sinceMs - 1000) return undefined;
+    path = typeof body.next_page_uri === 'string' ? body.next_page_uri : undefined;
+  }
+  return undefined;
+}
+
+/** Looks twice, with a pause between, before concluding that the message was not created. */
+export async function findCreatedMessage(
+  args: {
+    client: TwilioClient;
+    accountSid: string;
+    request: MessageRequest;
+    sinceMs: number;
+    exclude: ReadonlySet<string>;
+    policy: DuplicateCheckPolicy;
+    sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  },
+  signal?: AbortSignal,
+): Promise<MessageResource | undefined> {
+  const { client, accountSid, request, exclude, policy } = args;
+  const since = args.sinceMs - policy.clockSkewMs;
+  const first = await lookOnce(client, accountSid, request, since, exclude, policy, signal);
+  if (first) return first;
+  await args.sleep(policy.pauseMs, signal);
+  return lookOnce(client, accountSid, request, since, exclude, policy, signal);
+}

@@ -1,0 +1,330 @@
+import nock from 'nock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isSameMessage } from '../src/duplicate-check.js';
+import { startServer } from './helpers/server.js';
+import {
+  ACCOUNT_SID,
+  api,
+  destination,
+  errorJson,
+  FROM,
+  MESSAGES_PATH,
+  MG_SID,
+  messageJson,
+} from './helpers/twilio.js';
+
+const TO = '+14155550100';
+const NOW = Date.parse('Thu, 26 Nov 2026 10:00:00 GMT');
+const at = (seconds: number) => new Date(NOW + seconds * 1000).toUTCString().replace('GMT', '+0000');
+const request = { to: TO, from: FROM, body: 'Hi Ann', mediaUrls: [] };
+const listQuery = { To: TO, From: FROM, PageSize: '50' };
+
+const cleanups: (() => Promise<void>)[] = [];
+const after = (cleanup: () => Promise<void>) => cleanups.push(cleanup);
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  expect(nock.pendingMocks()).toEqual([]);
+});
+
+describe('isSameMessage', () => {
+  const message = (overrides: Record<string, unknown>) =>
+    messageJson({ to: TO, from: FROM, body: 'Hi Ann', date_created: at(1), ...overrides }) as never;
+
+  it.each([
+    ['the same message created after the attempt began', {}, request, true],
+    ['a message created in the same second', { date_created: at(0) }, request, true],
+    ['a trial-account body', { body: 'Sent from your Twilio trial account - Hi Ann' }, request, true],
+    ['another body', { body: 'Hi Bob' }, request, false],
+    ['another recipient', { to: '+14155550199' }, request, false],
+    ['another sender', { from: '+15005550009' }, request, false],
+    ['an older message', { date_created: at(-5) }, request, false],
+    ['an unreadable date', { date_created: 'yesterday' }, request, false],
+    [
+      'a Messaging Service message',
+      { from: null, messaging_service_sid: MG_SID },
+      { to: TO, messagingServiceSid: MG_SID, body: 'Hi Ann', mediaUrls: [] },
+      true,
+    ],
+    [
+      'another Messaging Service',
+      { messaging_service_sid: 'MG2' },
+      { to: TO, messagingServiceSid: MG_SID, body: 'Hi Ann', mediaUrls: [] },
+      false,
+    ],
+    [
+      'a media-only message with as many media',
+      { body: '', num_media: '2' },
+      { ...request, body: '', mediaUrls: ['a', 'b'] },
+      true,
+    ],
+    [
+      'a media-only message with other media',
+      { body: null, num_media: '1' },
+      { ...request, body: '', mediaUrls: ['a', 'b'] },
+      false,
+    ],
+  ])('matches %s: %s', (_name, overrides, req, expected) => {
+    expect(isSameMessage(message(overrides), req, NOW)).toBe(expected);
+  });
+});
+
+describe('duplicate-safe retries', () => {
+  const options = { now: () => NOW };
+
+  it('finds the message a 500 created and reports it sent, recovered, without posting again', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500))
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, {
+        messages: [
+          messageJson({ sid: 'SM-made', to: TO, body: 'Hi Ann', date_created: at(0), num_segments: '1' }),
+        ],
+        next_page_uri: null,
+      });
+    const { dest, waits } = destination({}, options);
+    expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([
+      {
+        status: 'sent',
+        index: 0,
+        attempts: 1,
+        messageSid: 'SM-made',
+        twilioStatus: 'queued',
+        segments: 1,
+        recovered: true,
+      },
+    ]);
+    expect(waits).toEqual([]);
+  });
+
+  it('looks twice, after a pause, before retrying a message that was not created', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(503, errorJson(20503, 503))
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .times(2)
+      .reply(200, { messages: [], next_page_uri: null })
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson({ sid: 'SM-new' }));
+    const { dest, waits } = destination({}, { ...options, duplicateCheck: { pauseMs: 250 } });
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toEqual({
+      status: 'sent',
+      index: 0,
+      attempts: 2,
+      messageSid: 'SM-new',
+      twilioStatus: 'queued',
+      segments: 1,
+    });
+    expect(waits).toEqual([250, 1000]);
+  });
+
+  it('finds a message that appears only on the second look', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(502, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, { messages: [] })
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, {
+        messages: [messageJson({ sid: 'SM-late', to: TO, body: 'Hi Ann', date_created: at(1) })],
+      });
+    const { dest } = destination({}, options);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-late', recovered: true, attempts: 1 });
+  });
+
+  it('filters on the recipient only for a Messaging Service, whose From is null at first', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query({ To: TO, PageSize: '50' })
+      .reply(200, {
+        messages: [
+          messageJson({
+            sid: 'SM-mg',
+            to: TO,
+            from: null,
+            messaging_service_sid: MG_SID,
+            body: 'Hi Ann',
+            date_created: at(0),
+            num_segments: '0',
+            status: 'accepted',
+          }),
+        ],
+      });
+    const { dest } = destination({ settings: { from: MG_SID } }, options);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toEqual({
+      status: 'sent',
+      index: 0,
+      attempts: 1,
+      messageSid: 'SM-mg',
+      twilioStatus: 'accepted',
+      recovered: true,
+    });
+  });
+
+  it('follows next_page_uri for a bounded number of pages', async () => {
+    const next = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?To=%2B14155550100&From=%2B15005550006&PageSize=50&Page=1&PageToken=PA1`;
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, {
+        messages: [messageJson({ sid: 'SM-other', to: TO, body: 'Other', date_created: at(2) })],
+        next_page_uri: next,
+      })
+      .get(MESSAGES_PATH)
+      .query({ ...listQuery, Page: '1', PageToken: 'PA1' })
+      .reply(200, {
+        messages: [messageJson({ sid: 'SM-p2', to: TO, body: 'Hi Ann', date_created: at(0) })],
+        next_page_uri: null,
+      });
+    const { dest } = destination({}, options);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-p2', recovered: true });
+  });
+
+  it('stops reading pages once they reach messages older than the attempt', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .times(2)
+      .reply(200, {
+        messages: [messageJson({ sid: 'SM-old', to: TO, body: 'Hi Ann', date_created: at(-3600) })],
+        next_page_uri: '/never-read',
+      })
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson({ sid: 'SM-new' }));
+    const { dest } = destination({}, options);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-new', attempts: 2 });
+  });
+
+  it('never claims a message that an earlier row of the same write created', async () => {
+    const earlier = messageJson({ sid: 'SM-row0', to: TO, body: 'Hi Ann', date_created: at(0) });
+    api()
+      .post(MESSAGES_PATH)
+      .reply(201, earlier)
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .times(2)
+      .reply(200, { messages: [earlier] })
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson({ sid: 'SM-row1' }));
+    const { dest } = destination({}, options);
+    const results = await dest.write([
+      { to: TO, first_name: 'Ann' },
+      { to: TO, first_name: 'Ann' },
+    ]);
+    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(['SM-row0', 'SM-row1']);
+  });
+
+  it('runs the look-up after the last attempt too, and then reports the row not sent and retryable', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500))
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .times(2)
+      .reply(200, { messages: [] });
+    const { dest } = destination({}, { ...options, retry: { retries: 0 } });
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: { code: 'server_error', possiblySent: false, retryable: true },
+    });
+  });
+
+  it('does not resend when the look-up itself fails: possibly sent, not retryable', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ-post' })
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(503, errorJson(20503, 503, 'Unavailable'));
+    const { dest, waits } = destination({}, options);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(waits).toEqual([]);
+    expect(result).toEqual({
+      status: 'failed',
+      index: 0,
+      attempts: 1,
+      error: {
+        code: 'server_error',
+        message: `Row 0: Twilio answered HTTP 500, Twilio error 20500: Error, and checking whether Twilio had created the message failed too (Twilio answered HTTP 503, code 20503 to GET /2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?To=%2B14155550100&From=%2B15005550006&PageSize=50: Unavailable); it may exist, so check before sending this row again`,
+        retryable: false,
+        possiblySent: true,
+        httpStatus: 500,
+        twilioCode: 20500,
+        moreInfo: 'https://www.twilio.com/docs/errors/20500',
+        requestId: 'RQ-post',
+      },
+    });
+  });
+
+  it('reports a network failure whose look-up fails as network_error, possibly sent', async () => {
+    // Resets every POST after it was written, and fails the look-up.
+    const server = await startServer((req, res) => {
+      if (req.method === 'POST') return req.socket.destroy();
+      res.writeHead(500);
+      res.end();
+    });
+    const { dest } = destination({}, { ...options, apiBaseUrl: server.url });
+    after(server.close);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'network_error',
+        possiblySent: true,
+        retryable: false,
+        message: expect.stringMatching(
+          /^Row 0: Could not complete POST .*: UND_ERR_SOCKET \(other side closed\), and checking whether/,
+        ),
+      },
+    });
+  });
+
+  it('reports an abort during the look-up as aborted and possibly sent', async () => {
+    const controller = new AbortController();
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, () => {
+        controller.abort();
+        return { messages: [] };
+      });
+    const { dest } = destination({}, options);
+    const results = await dest.write(
+      [
+        { to: TO, first_name: 'Ann' },
+        { to: TO, first_name: 'Bob' },
+      ],
+      { signal: controller.signal },
+    );
+    expect(
+      results.map((r) => r.status === 'failed' && [r.error.code, r.error.possiblySent, r.error.retryable]),
+    ).toEqual([
+      ['aborted', true, false],
+      ['aborted', false, true],
+    ]);
+    expect(results[0]?.status === 'failed' && results[0].error.message).toBe(
+      'Row 0: the write was aborted while checking whether an earlier attempt had created the message; it may exist, so check before sending this row again',
+    );
+  });
+});
