@@ -278,7 +278,10 @@ describe('duplicate-safe retries', () => {
   it('reports a network failure whose look-up fails as network_error, possibly sent', async () => {
     // Resets every POST after it was written, and fails the look-up.
     const server = await startServer((req, res) => {
-      if (req.method === 'POST') return req.socket.destroy();
+      if (req.method === 'POST') {
+        req.socket.destroy();
+        return;
+      }
       res.writeHead(500);
       res.end();
     });
