@@ -12,6 +12,7 @@ import {
   type TwilioErrorBody,
   UnreadableResponseError,
 } from './errors.js';
+import type { Logger } from './logger.js';
 import { parseRetryAfter } from './retry.js';
 import { VERSION } from './version.js';
 
@@ -29,6 +30,7 @@ export interface ClientConfig {
   timeoutMs: number;
   dispatcher: Dispatcher;
   now: () => number;
+  logger: Logger;
 }
 
 /** A successful answer, parsed. */
@@ -107,11 +109,17 @@ export function createClient(config: ClientConfig) {
       let size = 0;
       let tooLarge = false;
 
+      const started = performance.now();
       const finish = (error: Error | undefined, value?: RawResponse) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        const ms = Math.round(performance.now() - started);
+        const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
+        config.logger.debug(
+          `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
+        );
         if (error) reject(error);
         else resolve(value as RawResponse);
       };

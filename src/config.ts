@@ -6,6 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
+import { type Logger, silentLogger } from './logger.js';
 import { classifySender } from './recipient.js';
 import type { RetryPolicy } from './retry.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from './types.js';
@@ -159,6 +160,20 @@ const optionsSchema = z
         }),
       ])
       .optional(),
+    logger: z
+      .custom<Logger>(
+        (v) =>
+          v !== null &&
+          typeof v === 'object' &&
+          ['debug', 'info', 'warn', 'error'].every(
+            (level) => typeof (v as Record<string, unknown>)[level] === 'function',
+          ),
+        {
+          params: { code: 'invalid_type' },
+          message: 'must have debug, info, warn and error functions (console and pino do)',
+        },
+      )
+      .optional(),
     sleep: fn<(ms: number, signal?: AbortSignal) => Promise<void>>().optional(),
     now: fn<() => number>().optional(),
     random: fn<() => number>().optional(),
@@ -234,6 +249,12 @@ export interface DestinationOptions {
    * @example { duplicateCheck: { pauseMs: 2000 } }
    */
   duplicateCheck?: boolean | Partial<DuplicateCheckPolicy>;
+  /**
+   * Receives one line per request (method, path, status, time, request id) and one per row outcome. Never a
+   * secret: no header, token or key secret is logged. Silent by default.
+   * @example { logger: console }
+   */
+  logger?: Logger;
   /** Waits between retries; injected by tests. @default a timer that the abort signal cancels */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** The clock, in epoch milliseconds; injected by tests. @default Date.now */
@@ -258,6 +279,7 @@ export interface ResolvedOptions {
   timeoutMs: number;
   dispatcher: Dispatcher | undefined;
   duplicateCheck: DuplicateCheckPolicy | undefined;
+  logger: Logger;
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   now: () => number;
   random: () => number;
@@ -440,6 +462,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...DEFAULT_DUPLICATE_CHECK,
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
+      logger: o.logger ?? silentLogger,
       sleep: o.sleep,
       now: o.now ?? Date.now,
       random: o.random ?? Math.random,

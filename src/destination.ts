@@ -138,6 +138,7 @@ export class TwilioDestination {
       sleep: resolved.sleep,
       random: resolved.random,
       now: resolved.now,
+      logger: resolved.logger,
       duplicateCheck: resolved.duplicateCheck,
     };
     for await (const result of sendRows(
@@ -205,6 +206,7 @@ export class TwilioDestination {
       timeoutMs: options.timeoutMs,
       dispatcher: this.#dispatcher,
       now: options.now,
+      logger: options.logger,
     });
   }
 }

@@ -4,6 +4,7 @@
  */
 export type { DestinationOptions } from './config.js';
 export { TwilioDestination } from './destination.js';
+export type { DuplicateCheckPolicy } from './duplicate-check.js';
 export {
   AbortedError,
   ConfigError,
@@ -16,6 +17,7 @@ export {
   TwilioDestinationError,
   UnreadableResponseError,
 } from './errors.js';
+export type { Logger } from './logger.js';
 export type { RetryPolicy } from './retry.js';
 export type {
   ApiKeyCredentials,

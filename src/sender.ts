@@ -7,6 +7,7 @@ import pRetry from 'p-retry';
 import type { MessageResource, TwilioClient } from './client.js';
 import { type DuplicateCheckPolicy, findCreatedMessage } from './duplicate-check.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
+import type { Logger } from './logger.js';
 import { type BuildResult, encodeForm, type MessageRequest } from './message.js';
 import { classifyFailure, type RetryPolicy, retryDelayMs } from './retry.js';
 import type { RowError, RowResult, SentRowResult } from './types.js';
@@ -19,6 +20,7 @@ export interface SenderDeps {
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   random: () => number;
   now: () => number;
+  logger: Logger;
   /** Look for the message after an ambiguous failure before retrying; `undefined` turns it off. */
   duplicateCheck: DuplicateCheckPolicy | undefined;
 }
@@ -131,24 +133,29 @@ export async function* sendRows(
   // Messages this write created: a later row with the same recipient and body must not claim them.
   const created = new Set<string>();
   for await (const row of rows) {
-    const current = index++;
-    if (stopped) {
-      yield { status: 'failed', index: current, attempts: 0, error: { ...stopped } };
-      continue;
+    const result = await sendRow(row, index++);
+    if (result.status === 'sent') {
+      created.add(result.messageSid);
+      deps.logger.info(
+        `twilio-destination: row ${result.index} sent ${result.messageSid} (${result.attempts} attempt(s))`,
+      );
+    } else {
+      deps.logger.warn(
+        `twilio-destination: row ${result.index} failed ${result.error.code}: ${result.error.message}`,
+      );
     }
-    if (signal?.aborted) {
-      yield { status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) };
-      continue;
-    }
+    yield result;
+  }
+
+  async function sendRow(row: unknown, current: number): Promise<RowResult> {
+    if (stopped) return { status: 'failed', index: current, attempts: 0, error: { ...stopped } };
+    if (signal?.aborted)
+      return { status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) };
     const built = build(row, current);
-    if (!built.ok) {
-      yield { status: 'failed', index: current, attempts: 0, error: built.error };
-      continue;
-    }
+    if (!built.ok) return { status: 'failed', index: current, attempts: 0, error: built.error };
     const outcome = await sendOne(built.request, current, deps, created, signal);
     if (outcome.stop) stopped = outcome.stop;
-    if (outcome.result.status === 'sent') created.add(outcome.result.messageSid);
-    yield outcome.result;
+    return outcome.result;
   }
 }
 

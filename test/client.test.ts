@@ -12,6 +12,7 @@ import {
   TimeoutError,
   TwilioApiError,
 } from '../src/errors.js';
+import { silentLogger } from '../src/logger.js';
 import { startServer } from './helpers/server.js';
 import { ACCOUNT_SID, AUTH_TOKEN } from './helpers/twilio.js';
 
@@ -33,6 +34,7 @@ function client(url: string, dispatcher: Agent, timeoutMs = 1000) {
     timeoutMs,
     dispatcher,
     now: Date.now,
+    logger: silentLogger,
   });
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../src/config.js';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
+import { silentLogger } from '../src/logger.js';
 import {
   ACCOUNT_SID,
   API_KEY_SECRET,
@@ -161,6 +162,7 @@ describe('parseOptions', () => {
       timeoutMs: 30_000,
       dispatcher: undefined,
       duplicateCheck: { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 },
+      logger: silentLogger,
       sleep: undefined,
       now: undefined,
       random: undefined,
@@ -182,6 +184,7 @@ describe('parseOptions', () => {
     [{ apiBaseUrl: 'http://localhost:4010/twilio' }],
     [{ messagingBaseUrl: 'http://[::1]:4010' }],
     [{ apiBaseUrl: 'http://staging.internal', allowInsecureHttp: true }],
+    [{ logger: console, duplicateCheck: true }],
   ])('accepts %j', (options) => {
     expect(parseOptions(options).ok).toBe(true);
   });
@@ -198,6 +201,8 @@ describe('parseOptions', () => {
     [{ retry: { retires: 2 } }, 'options.retry.retires', 'unknown_key'],
     [{ dispatcher: {} }, 'options.dispatcher', 'invalid_type'],
     [{ sleep: 5 }, 'options.sleep', 'invalid_type'],
+    [{ logger: { info() {} } }, 'options.logger', 'invalid_type'],
+    [{ duplicateCheck: { pages: 0 } }, 'options.duplicateCheck.pages', 'out_of_range'],
     [{ timeoutMs: '10' }, 'options.timeoutMs', 'invalid_type'],
   ])('rejects %j at %s with %s', (options, field, code) => {
     const parsed = parseOptions(options);
@@ -209,6 +214,21 @@ describe('parseOptions', () => {
     expect(parsed.ok ? '' : parsed.issues[0]?.message).toBe(
       'options.apiBaseUrl must use https: plain http would send the credentials unencrypted (http is allowed only for loopback addresses, or with allowInsecureHttp: true for a staging server you trust)',
     );
+  });
+});
+
+describe('duplicateCheck option', () => {
+  it.each([
+    [undefined, { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 }],
+    [true, { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 }],
+    [false, undefined],
+    [
+      { pauseMs: 5, pages: undefined },
+      { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 5 },
+    ],
+  ])('resolves %j to %j', (duplicateCheck, expected) => {
+    const parsed = parseOptions({ duplicateCheck });
+    expect(parsed.ok && parsed.value.duplicateCheck).toEqual(expected);
   });
 });
 

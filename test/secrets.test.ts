@@ -3,7 +3,9 @@ import nock from 'nock';
 import { describe, expect, it } from 'vitest';
 import { createClient } from '../src/client.js';
 import { TwilioDestination } from '../src/destination.js';
+import { silentLogger } from '../src/logger.js';
 import type { DestinationConfig } from '../src/types.js';
+import { recordingLogger } from './helpers/logger.js';
 import { closedPort, startServer } from './helpers/server.js';
 import {
   ACCOUNT_SID,
@@ -50,7 +52,8 @@ describe('secrets never leak', () => {
     const secret = 'authToken' in credentials ? AUTH_TOKEN : API_KEY_SECRET;
     const authorization = 'authToken' in credentials ? BASIC : KEY_BASIC;
     const config = baseConfig({ credentials });
-    const fast = { sleep: async () => {}, retry: { retries: 1 } };
+    const logger = recordingLogger();
+    const fast = { sleep: async () => {}, retry: { retries: 1 }, logger };
 
     // Every answer class Twilio can give, including one that echoes the Authorization header back.
     nock(API)
@@ -112,10 +115,13 @@ describe('secrets never leak', () => {
       timeoutMs: 1000,
       dispatcher: new (await import('undici')).Agent(),
       now: Date.now,
+      logger: silentLogger,
     });
     gathered.push(await client.createMessage(ACCOUNT_SID, 'To=x').catch((error: unknown) => error));
     gathered.push(client);
 
+    gathered.push(logger.lines);
+    expect(logger.lines.length).toBeGreaterThan(10);
     expect(gathered.length).toBeGreaterThan(10);
     for (const item of gathered) {
       for (const text of exposures(item)) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TwilioClient } from '../src/client.js';
+import { silentLogger } from '../src/logger.js';
 import { sendRows } from '../src/sender.js';
 
 const request = { to: '+14155550100', from: '+15005550006', body: 'Hi', mediaUrls: [] };
@@ -25,6 +26,7 @@ describe('sendRows', () => {
         sleep: async () => {},
         random: () => 1,
         now: () => 0,
+        logger: silentLogger,
         duplicateCheck: undefined,
       }),
     );
