@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
+import type { Row } from '../src/types.js';
 import { instantDispatcher } from './helpers/instant-dispatcher.js';
 import { baseConfig, messageJson } from './helpers/twilio.js';
 
@@ -112,7 +113,7 @@ describe('hostile input', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 5 }), async (rows) => {
         const sentBefore = dispatcher.requests.length;
-        const results = await destination.write(rows);
+        const results = await destination.write(rows as Row[]);
         expect(results.map((result) => result.index)).toEqual(rows.map((_, index) => index));
         const sent = results.filter((result) => result.status === 'sent').length;
         expect(dispatcher.requests.length - sentBefore).toBe(sent);
@@ -134,7 +135,7 @@ describe('hostile input', () => {
         const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate } }), {
           dispatcher,
         });
-        const outcome = await destination.write(rows).catch((error: unknown) => error);
+        const outcome = await destination.write(rows as Row[]).catch((error: unknown) => error);
         if (outcome instanceof ConfigError) {
           expect(dispatcher.requests).toEqual([]);
           expect(outcome.issues.length).toBeGreaterThan(0);
