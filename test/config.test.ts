@@ -137,6 +137,13 @@ describe('parseConfig', () => {
     expect(parsed.ok ? [] : parsed.issues.map((issue) => [issue.field, issue.code])).toEqual([[field, code]]);
   });
 
+  it('names an array where an object belongs', () => {
+    const parsed = parseConfig({ ...baseConfig(), settings: [] });
+    expect(parsed.ok ? [] : parsed.issues).toEqual([
+      { field: 'settings', code: 'invalid_type', message: 'settings must be an object (got an array)' },
+    ]);
+  });
+
   it('reports a configuration that is not an object', () => {
     const parsed = parseConfig(null);
     expect(parsed.ok ? [] : parsed.issues).toEqual([
