@@ -7,8 +7,11 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
 import { type Logger, silentLogger } from './logger.js';
-import { classifySender } from './recipient.js';
+import { isKnownCountry } from './phone.js';
+import type { PreviewOptions, ResolvedPreviewOptions } from './preview.js';
+import { checkCallbackUrl, classifySender } from './recipient.js';
 import type { RetryPolicy } from './retry.js';
+import type { Progress } from './sender.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from './types.js';
 
 type Check = readonly [test: (value: string) => boolean, code: string, message: string];
@@ -78,14 +81,115 @@ const credentialsSchema = z
     }
   });
 
-const settingsSchema = z.strictObject({
-  from: text(notBlank, [
-    (v) => classifySender(v) !== undefined,
-    'invalid_sender',
-    'from must be a Twilio phone number in E.164 format (+15551234567), a Messaging Service SID (MG followed by 32 hexadecimal characters), a short code (5–6 digits), an alphanumeric sender ID (1–11 letters, digits or spaces, at least one letter) or whatsapp:+15551234567',
-  ]),
-  messageTemplate: text(notBlank),
-});
+/** A string checked by `check`, which returns the issue's code and message, or `undefined` when it is fine. */
+function checked(check: (value: string) => readonly [code: string, message: string] | undefined) {
+  return z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem[1], params: { code: problem[0] } });
+  });
+}
+
+/** A key that must be absent in this combination of settings. */
+function forbidden(code: string, message: string) {
+  return z
+    .unknown()
+    .superRefine((_value, ctx) => {
+      ctx.addIssue({ code: 'custom', message, params: { code } });
+    })
+    .optional();
+}
+
+function defaultCountryProblem(value: string): readonly [string, string] | undefined {
+  if (isKnownCountry(value)) return undefined;
+  if (value.trim() === '') return ['empty', 'must not be empty'];
+  const upper = value.trim().toUpperCase();
+  if (isKnownCountry(upper)) {
+    return ['invalid_country', `must be an ISO 3166-1 alpha-2 country code in upper case: use "${upper}"`];
+  }
+  if (upper === 'UK') {
+    return ['invalid_country', 'must be an ISO 3166-1 alpha-2 country code: the United Kingdom is "GB"'];
+  }
+  return [
+    'invalid_country',
+    `must be an ISO 3166-1 alpha-2 country code such as "US", "GB" or "AU" (got ${JSON.stringify(value.slice(0, 20))})`,
+  ];
+}
+
+const CONTENT_VARIABLE_KEY = /^[1-9]\d*$/;
+
+/**
+ * The settings schema for this input: which keys are required or forbidden depends on whether `contentSid`
+ * is set, and is decided per key (not in an object-level refinement, which zod skips as soon as any key has
+ * the wrong type) so that every problem is reported at once.
+ */
+function settingsSchema(input: unknown) {
+  const raw = (input !== null && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  const own = (key: string) => (Object.hasOwn(raw, key) ? raw[key] : undefined);
+  const content = own('contentSid') !== undefined;
+  const sender = typeof own('from') === 'string' ? classifySender(own('from') as string) : undefined;
+  return z.strictObject({
+    from: text(notBlank, [
+      (v) => classifySender(v) !== undefined,
+      'invalid_sender',
+      'from must be a Twilio phone number in E.164 format (+15551234567), a Messaging Service SID (MG followed by 32 hexadecimal characters), a short code (5–6 digits), an alphanumeric sender ID (1–11 letters, digits or spaces, at least one letter) or whatsapp:+15551234567',
+    ]),
+    messageTemplate: content
+      ? forbidden(
+          'template_and_content',
+          'Set either settings.messageTemplate (a text message) or settings.contentSid (a Content template), not both: with contentSid the text comes from the Content template and no Body is sent',
+        )
+      : text(notBlank),
+    defaultCountry: checked(defaultCountryProblem).optional(),
+    smartEncoded: z.boolean().optional(),
+    // Twilio's range for ValidityPeriod, in seconds.
+    validityPeriod: z.number().int().min(1).max(36_000).optional(),
+    shortenUrls: z
+      .boolean()
+      .superRefine((value, ctx) => {
+        // Twilio shortens links on the domain configured for a Messaging Service; other senders have none.
+        if (value && sender !== undefined && sender !== 'messaging_service') {
+          ctx.addIssue({
+            code: 'custom',
+            message:
+              'settings.shortenUrls needs a Messaging Service sender (settings.from = MG…) with a link shortening domain; Twilio cannot shorten links for other senders',
+            params: { code: 'shorten_urls_needs_messaging_service' },
+          });
+        }
+      })
+      .optional(),
+    statusCallback: checked((value) => {
+      if (value.trim() === '') return ['empty', 'must not be empty'];
+      const url = checkCallbackUrl('settings.statusCallback', value);
+      return url.ok ? undefined : ['invalid_url', url.message];
+    }).optional(),
+    maxSegments: z.number().int().min(1).max(1600).optional(),
+    contentSid: text(notBlank, [
+      (v) => sidPattern('HX').test(v),
+      'invalid_content_sid',
+      'settings.contentSid must start with HX followed by 32 hexadecimal characters (copy it from the Twilio Console under Messaging > Content Template Builder)',
+    ]).optional(),
+    contentVariables: content
+      ? z
+          .record(z.string(), text(notBlank))
+          .superRefine((_value, ctx) => {
+            // The raw input's own keys: a "__proto__" key would not survive into the parsed record.
+            for (const key of Object.keys(own('contentVariables') as object)) {
+              if (CONTENT_VARIABLE_KEY.test(key)) continue;
+              ctx.addIssue({
+                code: 'custom',
+                path: [key],
+                message: `settings.contentVariables has the key ${JSON.stringify(key)}: Twilio numbers a Content template's variables {{1}}, {{2}}, …, so the keys must be those numbers ("1", "2", …)`,
+                params: { code: 'invalid_content_variable' },
+              });
+            }
+          })
+          .optional()
+      : forbidden(
+          'content_variables_without_content',
+          'settings.contentVariables needs settings.contentSid: the variables fill a Content template',
+        ),
+  });
+}
 
 const column = text(notBlank);
 const mappingSchema = z.strictObject({
@@ -95,11 +199,12 @@ const mappingSchema = z.strictObject({
   status_callback: column.optional(),
 });
 
-const configSchema = z.strictObject({
-  credentials: credentialsSchema,
-  settings: settingsSchema,
-  mapping: mappingSchema.optional(),
-});
+const configSchema = (input: unknown) =>
+  z.strictObject({
+    credentials: credentialsSchema,
+    settings: settingsSchema(valueAt(input, ['settings'])),
+    mapping: mappingSchema.optional(),
+  });
 
 /** Loopback hosts, where plain `http` cannot leak credentials off the machine. */
 function isLoopback(hostname: string): boolean {
@@ -143,6 +248,9 @@ const optionsSchema = z
       })
       .optional(),
     timeoutMs: z.number().int().min(1).max(600_000).optional(),
+    concurrency: z.number().int().min(1).max(64).optional(),
+    segmentsPerSecond: z.number().positive().max(10_000).optional(),
+    onProgress: fn<(progress: Progress) => void>().optional(),
     dispatcher: z
       .custom<Dispatcher>((v) => typeof (v as { dispatch?: unknown } | null)?.dispatch === 'function', {
         params: { code: 'invalid_type' },
@@ -236,6 +344,28 @@ export interface DestinationOptions {
    */
   timeoutMs?: number;
   /**
+   * Requests in flight at most. 1 sends the rows strictly one after another; more is opt-in. Results stay
+   * in input order either way. A 429 halves the effective value at once; it climbs back one step per run of
+   * successes. The keep-alive pool gets as many connections.
+   * @default 1
+   * @example { concurrency: 8 }
+   */
+  concurrency?: number;
+  /**
+   * Client-side pacing in segments per second (each message costs its segment count, an MMS 1), because
+   * Twilio paces each sender in segments per second and queues the rest for up to 10 hours before answering
+   * 21611. Presets: `SEGMENT_RATE_PRESETS` (long code 1, toll-free 3, short code 100). A 429 halves it too.
+   * @default undefined (no pacing)
+   * @example { segmentsPerSecond: SEGMENT_RATE_PRESETS.tollFree }
+   */
+  segmentsPerSecond?: number;
+  /**
+   * Called at most every 500 ms while a write runs, and once at the end, with rows done, sent, failed, the
+   * current rate and the retries in progress.
+   * @example { onProgress: (p) => console.log(`${p.done} rows, ${p.ratePerSecond}/s`) }
+   */
+  onProgress?: (progress: Progress) => void;
+  /**
    * The undici dispatcher to send with (for proxies, custom TLS or tests). By default the destination
    * creates one keep-alive Agent and reuses it for every request and call.
    */
@@ -277,6 +407,9 @@ export interface ResolvedOptions {
   messagingBaseUrl: string;
   retry: RetryPolicy;
   timeoutMs: number;
+  concurrency: number;
+  segmentsPerSecond: number | undefined;
+  onProgress: ((progress: Progress) => void) | undefined;
   dispatcher: Dispatcher | undefined;
   duplicateCheck: DuplicateCheckPolicy | undefined;
   logger: Logger;
@@ -300,6 +433,7 @@ const TYPE_NAMES: Record<string, string> = {
   boolean: 'true or false',
   object: 'an object',
   int: 'a whole number',
+  record: 'an object',
 };
 
 function describe(value: unknown): string {
@@ -414,12 +548,16 @@ function parse<T>(schema: z.ZodType, input: unknown, prefix: string): Parsed<T> 
 
 /** Validates the whole first argument. */
 export function parseConfig(input: unknown): Parsed<ResolvedConfig> {
-  const parsed = parse<z.infer<typeof configSchema>>(configSchema, input, '');
+  const parsed = parse<z.infer<ReturnType<typeof configSchema>>>(configSchema(input), input, '');
   if (!parsed.ok) return parsed;
   const { credentials, settings, mapping } = parsed.value;
   return {
     ok: true,
-    value: { credentials: credentials as Credentials, settings, mapping: (mapping ?? {}) as FieldMapping },
+    value: {
+      credentials: credentials as Credentials,
+      settings: settings as TargetSettings,
+      mapping: (mapping ?? {}) as FieldMapping,
+    },
   };
 }
 
@@ -433,13 +571,39 @@ export function parseSettings(
   settings: unknown,
   mapping: unknown,
 ): Parsed<{ settings: TargetSettings; mapping: FieldMapping }> {
-  const a = parse<TargetSettings>(settingsSchema, settings, 'settings');
+  const a = parse<TargetSettings>(settingsSchema(settings), settings, 'settings');
   const b =
     mapping === undefined
       ? ({ ok: true, value: {} } as const)
       : parse<FieldMapping>(mappingSchema, mapping, 'mapping');
   if (a.ok && b.ok) return { ok: true, value: { settings: a.value, mapping: b.value } };
   return { ok: false, issues: [...(a.ok ? [] : a.issues), ...(b.ok ? [] : b.issues)] };
+}
+
+const previewOptionsSchema = z.strictObject({
+  warnAboveSegments: z.number().int().min(1).max(1600).optional(),
+  mostExpensive: z.number().int().min(0).max(10_000).optional(),
+  signal: z
+    .custom<AbortSignal>((v) => v instanceof AbortSignal, {
+      params: { code: 'invalid_type' },
+      message: 'must be an AbortSignal',
+    })
+    .optional(),
+});
+
+/** Validates `preview()`'s options and fills in the defaults. */
+export function parsePreviewOptions(input: unknown): Parsed<ResolvedPreviewOptions> {
+  const parsed = parse<PreviewOptions>(previewOptionsSchema, input ?? {}, 'previewOptions');
+  if (!parsed.ok) return parsed;
+  const o = parsed.value;
+  return {
+    ok: true,
+    value: {
+      warnAboveSegments: o.warnAboveSegments ?? 3,
+      mostExpensive: o.mostExpensive ?? 10,
+      signal: o.signal,
+    },
+  };
 }
 
 /** Validates the options and fills in the defaults. */
@@ -454,6 +618,9 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
       messagingBaseUrl: o.messagingBaseUrl ?? 'https://messaging.twilio.com',
       retry: { ...DEFAULT_RETRY, ...stripUndefined(o.retry ?? {}) } as RetryPolicy,
       timeoutMs: o.timeoutMs ?? 30_000,
+      concurrency: o.concurrency ?? 1,
+      segmentsPerSecond: o.segmentsPerSecond,
+      onProgress: o.onProgress,
       dispatcher: o.dispatcher,
       duplicateCheck:
         o.duplicateCheck === false

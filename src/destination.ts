@@ -10,49 +10,26 @@ import {
   parseConfig,
   parseCredentials,
   parseOptions,
+  parsePreviewOptions,
   parseSettings,
   type ResolvedConfig,
   type ResolvedOptions,
 } from './config.js';
 import { ConfigError } from './errors.js';
-import { buildMessage, MAX_BODY_LENGTH, type MessagePlan } from './message.js';
-import { classifySender, type SenderKind } from './recipient.js';
-import { sendRows } from './sender.js';
-import { type CompiledTemplate, compileTemplate } from './template.js';
+import { buildMessage, type MessagePlan } from './message.js';
+import { preparePlan } from './plan.js';
+import { type PreviewOptions, type PreviewResult, previewRows } from './preview.js';
+import { classifySender } from './recipient.js';
+import { type SenderDeps, sendRows } from './sender.js';
 import type {
   Credentials,
   DestinationConfig,
   Row,
   RowResult,
-  ValidationIssue,
   ValidationResult,
   WriteOptions,
 } from './types.js';
-import { checkCredentials, checkSender, Report } from './validate.js';
-
-/** Compiles the template, or returns the issues that keep it from being used. */
-function prepareTemplate(source: string): { template?: CompiledTemplate; issues: ValidationIssue[] } {
-  const compiled = compileTemplate(source);
-  if (!compiled.ok) {
-    return {
-      issues: [{ field: 'settings.messageTemplate', code: compiled.code, message: compiled.message }],
-    };
-  }
-  const { template } = compiled;
-  if (template.fixedTextLength > MAX_BODY_LENGTH) {
-    return {
-      template,
-      issues: [
-        {
-          field: 'settings.messageTemplate',
-          code: 'template_too_long',
-          message: `The template's fixed text alone is ${template.fixedTextLength} characters; Twilio accepts at most ${MAX_BODY_LENGTH} per message (error 21617). Shorten it`,
-        },
-      ],
-    };
-  }
-  return { template, issues: [] };
-}
+import { checkCredentials, checkMessageSettings, checkSender, Report } from './validate.js';
 
 /**
  * A Twilio SMS/MMS destination: one message per row.
@@ -96,15 +73,7 @@ export class TwilioDestination {
     const parsed = parseSettings(this.#part('settings'), this.#part('mapping'));
     if (!parsed.ok) report.errors.push(...parsed.issues);
     const settings = this.#part('settings') as Record<string, unknown> | undefined;
-    const source = settings?.['messageTemplate'];
-    if (typeof source === 'string' && source.trim() !== '') {
-      const { template, issues } = prepareTemplate(source);
-      report.errors.push(...issues);
-      if (template) {
-        report.info['fields'] = [...template.fields];
-        report.info['fixedTextLength'] = template.fixedTextLength;
-      }
-    }
+    checkMessageSettings(settings, report);
     const from = settings?.['from'];
     const kind = typeof from === 'string' ? classifySender(from) : undefined;
     const credentials = parseCredentials(this.#part('credentials'));
@@ -128,11 +97,25 @@ export class TwilioDestination {
    * throws because of a row.
    */
   async write(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): Promise<RowResult[]> {
-    const { config, resolved, plan } = this.#prepare();
-    const client = this.#client(config.credentials, resolved);
     const results: RowResult[] = [];
-    const deps = {
-      client,
+    for await (const result of this.stream(rows, options)) results.push(result);
+    return results;
+  }
+
+  /**
+   * Like `write`, but yields each `RowResult` as soon as it and every row before it are done, and pulls the
+   * next row only when it can be sent, so memory stays flat however many rows come. Throws `ConfigError`
+   * at the call, before any request, when the configuration or options are invalid.
+   *
+   * @example
+   * ```ts
+   * for await (const result of destination.stream(rowsFromWarehouse(), { signal })) save(result);
+   * ```
+   */
+  stream(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): AsyncGenerator<RowResult> {
+    const { config, resolved, plan } = this.#prepare();
+    const deps: SenderDeps = {
+      client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
       retry: resolved.retry,
       sleep: resolved.sleep,
@@ -140,16 +123,34 @@ export class TwilioDestination {
       now: resolved.now,
       logger: resolved.logger,
       duplicateCheck: resolved.duplicateCheck,
+      concurrency: resolved.concurrency,
+      segmentsPerSecond: resolved.segmentsPerSecond,
+      onProgress: resolved.onProgress,
+      progressIntervalMs: 500,
     };
-    for await (const result of sendRows(
-      rows,
-      (row, index) => buildMessage(row, index, plan),
-      deps,
-      options.signal,
-    )) {
-      results.push(result);
-    }
-    return results;
+    return sendRows(rows, (row, index) => buildMessage(row, index, plan), deps, options.signal);
+  }
+
+  /**
+   * A dry run: does everything `write` does except the request, and makes none. Returns one entry per row,
+   * in input order (the exact message with its encoding, segments and warnings, or the very `RowError`
+   * that `write` would report), and a summary. Throws `ConfigError` when `write` would, or when the
+   * preview options are invalid.
+   *
+   * @example
+   * ```ts
+   * const { rows, summary } = await destination.preview(rowsFromWarehouse());
+   * console.log(`${summary.ready} ready, ${summary.segments} segments, ${summary.encodings['UCS-2']} UCS-2`);
+   * ```
+   */
+  async preview(
+    rows: Iterable<Row> | AsyncIterable<Row>,
+    options: PreviewOptions = {},
+  ): Promise<PreviewResult> {
+    const parsed = parsePreviewOptions(options);
+    if (!parsed.ok) throw new ConfigError(parsed.issues);
+    const { plan } = this.#prepare();
+    return previewRows(rows, plan, parsed.value);
   }
 
   /** Closes the keep-alive connections this destination opened (not an injected dispatcher). */
@@ -176,28 +177,21 @@ export class TwilioDestination {
     const config = parseConfig(this.#config);
     const options = parseOptions(this.#options);
     const issues = [...(config.ok ? [] : config.issues), ...(options.ok ? [] : options.issues)];
-    let template: CompiledTemplate | undefined;
+    let plan: MessagePlan | undefined;
     if (config.ok) {
-      const prepared = prepareTemplate(config.value.settings.messageTemplate);
-      template = prepared.template;
+      const prepared = preparePlan(config.value.settings, config.value.mapping);
+      plan = prepared.plan;
       issues.push(...prepared.issues);
     }
-    if (!config.ok || !options.ok || template === undefined || issues.length > 0)
-      throw new ConfigError(issues);
-    const { settings, mapping } = config.value;
-    const plan: MessagePlan = {
-      from: settings.from,
-      senderKind: classifySender(settings.from) as SenderKind,
-      template,
-      mapping,
-    };
+    if (!config.ok || !options.ok || plan === undefined || issues.length > 0) throw new ConfigError(issues);
     return { config: config.value, resolved: options.value, plan };
   }
 
   #client(credentials: Credentials, options: ResolvedOptions): TwilioClient {
-    // Rows go one at a time, so one keep-alive connection per origin. With more, a request dispatched just as
-    // the previous answer ends can find that connection not yet free and open a second one.
-    this.#dispatcher ??= options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: 1 });
+    // One keep-alive connection per request in flight. With more, a request dispatched just as the previous
+    // answer ends can find its connection not yet free and open another.
+    this.#dispatcher ??=
+      options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: options.concurrency });
     return createClient({
       apiBaseUrl: options.apiBaseUrl,
       messagingBaseUrl: options.messagingBaseUrl,

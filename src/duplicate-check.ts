@@ -4,6 +4,7 @@
  * way to know is to list the recipient's recent messages and look for this one.
  */
 import type { MessageResource, TwilioClient } from './client.js';
+import { NetworkError, TwilioApiError } from './errors.js';
 import type { MessageRequest } from './message.js';
 
 /** How the look-up runs (the `duplicateCheck` option). */
@@ -38,7 +39,13 @@ export function isSameMessage(message: MessageResource, request: MessageRequest,
     return false;
   }
   const body = typeof message['body'] === 'string' ? message['body'] : '';
-  if (request.body.trim() === '') {
+  // Twilio stores a body that differs from the one sent when it substitutes characters (SmartEncoded),
+  // shortens links (ShortenUrls) or fills a Content template: match those on everything but the body.
+  const rewritten =
+    request.smartEncoded === true || request.shortenUrls === true || request.contentSid !== undefined;
+  if (rewritten) {
+    if (Number(message['num_media']) !== request.mediaUrls.length) return false;
+  } else if (request.body.trim() === '') {
     if (Number(message['num_media']) !== request.mediaUrls.length) return false;
   } else if (body !== request.body && body !== `${TRIAL_PREFIX}${request.body}`) {
     return false;
@@ -53,27 +60,48 @@ interface MessagePage {
   next_page_uri?: unknown;
 }
 
+/** Retries of a failed look-up page: it is a GET, safe to repeat, and giving up costs a possiblySent row. */
+const LOOKUP_RETRIES = 2;
+
+/** One page of the list, retried after a 429, a 5xx or a network failure. */
+async function getPage(
+  client: TwilioClient,
+  path: string,
+  policy: DuplicateCheckPolicy,
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
+  signal: AbortSignal | undefined,
+): Promise<{ body: MessagePage }> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client.get<MessagePage>('api', path, { signal });
+    } catch (error) {
+      const transient =
+        error instanceof NetworkError ||
+        (error instanceof TwilioApiError && (error.httpStatus === 429 || error.httpStatus >= 500));
+      if (!transient || attempt >= LOOKUP_RETRIES) throw error;
+      await sleep(policy.pauseMs * 2 ** attempt, signal);
+    }
+  }
+}
+
 /**
  * Lists the recipient's messages, newest first, and returns the one this request created, if any. Not
  * filtered on `DateSent`: a message created a moment ago has no `date_sent` yet, so that filter would hide
  * exactly the message looked for. Throws when the look-up itself fails.
  */
 async function lookOnce(
-  client: TwilioClient,
-  accountSid: string,
-  request: MessageRequest,
+  args: LookUp,
   sinceMs: number,
-  exclude: ReadonlySet<string>,
-  policy: DuplicateCheckPolicy,
   signal: AbortSignal | undefined,
 ): Promise<MessageResource | undefined> {
+  const { client, accountSid, request, exclude, policy, sleep } = args;
   const query = new URLSearchParams({ To: request.to });
   // From is null at first for Messaging Service sends, so filter on it only for a fixed sender.
   if (request.from !== undefined) query.set('From', request.from);
   query.set('PageSize', String(policy.pageSize));
   let path: string | undefined = `/2010-04-01/Accounts/${accountSid}/Messages.json?${query}`;
   for (let page = 0; page < policy.pages && path !== undefined; page++) {
-    const { body }: { body: MessagePage } = await client.get<MessagePage>('api', path, { signal });
+    const { body } = await getPage(client, path, policy, sleep, signal);
     const messages = Array.isArray(body.messages) ? (body.messages as MessageResource[]) : [];
     const found = messages.find(
       (message) =>
@@ -90,23 +118,27 @@ async function lookOnce(
   return undefined;
 }
 
+/** What a look-up needs. */
+export interface LookUp {
+  client: TwilioClient;
+  accountSid: string;
+  request: MessageRequest;
+  /** When the row's first attempt began (epoch ms). */
+  sinceMs: number;
+  /** SIDs that other rows of the same write created. */
+  exclude: ReadonlySet<string>;
+  policy: DuplicateCheckPolicy;
+  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
 /** Looks twice, with a pause between, before concluding that the message was not created. */
 export async function findCreatedMessage(
-  args: {
-    client: TwilioClient;
-    accountSid: string;
-    request: MessageRequest;
-    sinceMs: number;
-    exclude: ReadonlySet<string>;
-    policy: DuplicateCheckPolicy;
-    sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
-  },
+  args: LookUp,
   signal?: AbortSignal,
 ): Promise<MessageResource | undefined> {
-  const { client, accountSid, request, exclude, policy } = args;
-  const since = args.sinceMs - policy.clockSkewMs;
-  const first = await lookOnce(client, accountSid, request, since, exclude, policy, signal);
+  const since = args.sinceMs - args.policy.clockSkewMs;
+  const first = await lookOnce(args, since, signal);
   if (first) return first;
-  await args.sleep(policy.pauseMs, signal);
-  return lookOnce(client, accountSid, request, since, exclude, policy, signal);
+  await args.sleep(args.policy.pauseMs, signal);
+  return lookOnce(args, since, signal);
 }

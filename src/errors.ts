@@ -8,12 +8,18 @@ import type { ValidationIssue } from './types.js';
 
 /** Base class of every error the package throws or keeps as a `cause`. */
 export class TwilioDestinationError extends Error {
+  /** The error class's name: `'TwilioDestinationError'`, or the subclass's own name. */
   override name = 'TwilioDestinationError';
   /** A stable snake_case code. */
   readonly code: string;
   /** Whether trying the same thing again later can succeed unchanged. */
   readonly retryable: boolean;
 
+  /**
+   * Errors are created by the package, never by callers, who read them and test them with the type guards;
+   * so every error constructor is internal and may change in any release.
+   * @internal
+   */
   constructor(message: string, options: { code: string; retryable?: boolean; cause?: unknown }) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = options.code;
@@ -23,10 +29,12 @@ export class TwilioDestinationError extends Error {
 
 /** The configuration (credentials, settings, mapping, options or call arguments) is invalid. */
 export class ConfigError extends TwilioDestinationError {
+  /** Always `'ConfigError'`. */
   override name = 'ConfigError';
   /** Every problem found, not just the first. */
   readonly issues: readonly ValidationIssue[];
 
+  /** @internal */
   constructor(issues: readonly ValidationIssue[]) {
     const list = issues.map((issue) => `- ${issue.field}: ${issue.message}`).join('\n');
     super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`, {
@@ -36,24 +44,42 @@ export class ConfigError extends TwilioDestinationError {
   }
 }
 
-/** Twilio's error body: `{"code": 21211, "message": "…", "more_info": "…", "status": 400}`. */
+/**
+ * Twilio's error body (`{"code": 21211, "message": "…", "more_info": "…", "status": 400}`) as the client
+ * reads it. Internal: its fields reach callers as {@link TwilioApiError}'s `twilioCode`, `twilioMessage` and
+ * `moreInfo`.
+ */
 export interface TwilioErrorBody {
+  /** Twilio's error code (`code`), e.g. 21211. */
   code?: number;
+  /** Twilio's error text (`message`), with any echoed secret redacted. */
   message?: string;
+  /** Twilio's documentation link for the code (`more_info`). */
   moreInfo?: string;
 }
 
 /** Twilio answered with a non-2xx status. */
 export class TwilioApiError extends TwilioDestinationError {
+  /** Always `'TwilioApiError'`. */
   override name = 'TwilioApiError';
+  /** The HTTP status Twilio answered with (4xx or 5xx). */
   readonly httpStatus: number;
+  /** Twilio's own error code from the answer's body (e.g. 21211 invalid `To`, 20429 too many requests). */
   readonly twilioCode: number | undefined;
+  /** Twilio's error text from the answer's body, with any echoed secret redacted. */
   readonly twilioMessage: string | undefined;
+  /** Twilio's documentation link for `twilioCode` (`https://www.twilio.com/docs/errors/…`). */
   readonly moreInfo: string | undefined;
+  /** The `Twilio-Request-Id` header of the answer: quote it to Twilio support. */
   readonly requestId: string | undefined;
   /** The wait Twilio asked for with `Retry-After`, in milliseconds, when it sent one that could be read. */
   readonly retryAfterMs: number | undefined;
 
+  /**
+   * Created by the client from Twilio's answer; `body` is the client's reading of Twilio's error body, whose
+   * fields callers get as `twilioCode`, `twilioMessage` and `moreInfo`.
+   * @internal
+   */
   constructor(args: {
     httpStatus: number;
     method: string;
@@ -84,9 +110,15 @@ export class TwilioApiError extends TwilioDestinationError {
  * created the message.
  */
 export class NetworkError extends TwilioDestinationError {
+  /** `'NetworkError'`, or `'TimeoutError'` for the subclass. */
   override name = 'NetworkError';
+  /**
+   * Whether the whole request had been written to the socket before it failed. `true` means Twilio may have
+   * received it and created the message; `false` means it cannot have.
+   */
   readonly written: boolean;
 
+  /** @internal */
   constructor(message: string, options: { written: boolean; cause?: unknown; code?: string }) {
     super(message, { code: options.code ?? 'network_error', retryable: true, cause: options.cause });
     this.written = options.written;
@@ -95,8 +127,10 @@ export class NetworkError extends TwilioDestinationError {
 
 /** No answer within `timeoutMs`. */
 export class TimeoutError extends NetworkError {
+  /** Always `'TimeoutError'`. */
   override name = 'TimeoutError';
 
+  /** @internal */
   constructor(timeoutMs: number, written: boolean) {
     super(`Twilio did not answer within ${timeoutMs} ms`, { written, code: 'timeout' });
   }
@@ -107,10 +141,14 @@ export class TimeoutError extends NetworkError {
  * limit). For a 2xx answer the message exists: this must never be retried.
  */
 export class UnreadableResponseError extends TwilioDestinationError {
+  /** Always `'UnreadableResponseError'`. */
   override name = 'UnreadableResponseError';
+  /** The HTTP status of the unreadable answer; a 2xx means the message exists. */
   readonly httpStatus: number;
+  /** The `Twilio-Request-Id` header of the answer, when it had one. */
   readonly requestId: string | undefined;
 
+  /** @internal */
   constructor(
     message: string,
     options: { httpStatus: number; requestId: string | undefined; cause?: unknown },
@@ -123,9 +161,15 @@ export class UnreadableResponseError extends TwilioDestinationError {
 
 /** The caller's `AbortSignal` fired. `written` says whether the request in flight had been written. */
 export class AbortedError extends TwilioDestinationError {
+  /** Always `'AbortedError'`. */
   override name = 'AbortedError';
+  /**
+   * Whether the request in flight had been fully written when the signal fired: if so, Twilio may have
+   * created the message.
+   */
   readonly written: boolean;
 
+  /** @internal */
   constructor(written: boolean, cause?: unknown) {
     super('The operation was aborted by the caller', { code: 'aborted', cause });
     this.written = written;

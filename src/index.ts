@@ -18,7 +18,27 @@ export {
   UnreadableResponseError,
 } from './errors.js';
 export type { Logger } from './logger.js';
+export { SEGMENT_RATE_PRESETS } from './pacing.js';
+export type {
+  PreviewCostlyRow,
+  PreviewFailedRow,
+  PreviewOptions,
+  PreviewReadyRow,
+  PreviewResult,
+  PreviewRow,
+  PreviewSummary,
+  PreviewWarning,
+  PreviewWarningCode,
+} from './preview.js';
 export type { RetryPolicy } from './retry.js';
+export type { Encoding } from './segments.js';
+export type { Progress } from './sender.js';
+export {
+  computeTwilioSignature,
+  type SignedParams,
+  type VerifyTwilioSignatureArgs,
+  verifyTwilioSignature,
+} from './signature.js';
 export type {
   ApiKeyCredentials,
   AuthTokenCredentials,

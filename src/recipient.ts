@@ -4,6 +4,7 @@
  * (the caller prefixes `Row 3: `).
  */
 import { types } from 'node:util';
+import { type CountryCode, normalisePhoneNumber } from './phone.js';
 
 /** The forms of `from` that Twilio accepts. */
 export type SenderKind = 'phone' | 'messaging_service' | 'short_code' | 'alphanumeric' | 'whatsapp';
@@ -55,19 +56,26 @@ export function classifySender(from: string): SenderKind | undefined {
 export type CheckResult = { ok: true; value: string } | { ok: false; message: string };
 
 const TO_FORMAT = '"to" must be a phone number in E.164 format such as +14155550100';
+const WHATSAPP_PREFIX = 'whatsapp:';
 const WHATSAPP_EXAMPLE = 'whatsapp:+14155550100';
+const SET_COUNTRY =
+  'set settings.defaultCountry (an ISO country code such as "US") to have national and loosely formatted numbers normalised';
 
 /**
- * `to` for a given sender kind: trimmed, then E.164, or `whatsapp:+E164` when the sender is `whatsapp` or
- * `messaging_service` (a Messaging Service may hold WhatsApp senders).
+ * `to` for a given sender kind, trimmed. Without `defaultCountry` it must be E.164; with it, any form
+ * libphonenumber-js can read as a possible number of that country (or of the country its `+` code names)
+ * is normalised to E.164. A `whatsapp:` address is accepted with a `whatsapp` or `messaging_service` sender
+ * (a Messaging Service may hold WhatsApp senders), and a `whatsapp` sender puts the prefix on a plain
+ * number, since Twilio refuses a WhatsApp sender with an SMS recipient (21910).
  *
  * @example
  * ```ts
  * checkRecipient(' +14155550100 ', 'phone'); // { ok: true, value: '+14155550100' }
- * checkRecipient('whatsapp:+14155550100', 'whatsapp'); // { ok: true, value: 'whatsapp:+14155550100' }
+ * checkRecipient('+14155550100', 'whatsapp'); // { ok: true, value: 'whatsapp:+14155550100' }
+ * checkRecipient('(415) 555-0100', 'phone', 'US'); // { ok: true, value: '+14155550100' }
  * ```
  */
-export function checkRecipient(to: unknown, sender: SenderKind): CheckResult {
+export function checkRecipient(to: unknown, sender: SenderKind, defaultCountry?: CountryCode): CheckResult {
   const whatsappAllowed = sender === 'whatsapp' || sender === 'messaging_service';
   if (typeof to !== 'string') {
     const hint =
@@ -77,27 +85,58 @@ export function checkRecipient(to: unknown, sender: SenderKind): CheckResult {
     return { ok: false, message: `${TO_FORMAT}, as text (got ${describeType(to)})${hint}` };
   }
   const value = to.trim();
-  if (E164.test(value)) return { ok: true, value };
-  if (whatsappAllowed && WHATSAPP_E164.test(value)) return { ok: true, value };
-  let hint: string;
-  if (whatsappAllowed) {
-    const senderName = sender === 'whatsapp' ? 'a WhatsApp sender' : 'a Messaging Service sender';
-    hint = `; with ${senderName}, ${WHATSAPP_EXAMPLE} is accepted too`;
-  } else if (WHATSAPP_E164.test(value)) {
-    hint = '; whatsapp: recipients need a whatsapp: sender or a Messaging Service';
-  } else {
-    hint = formatHint(value);
+  const channel = value.startsWith(WHATSAPP_PREFIX);
+  if (channel && !whatsappAllowed) {
+    return {
+      ok: false,
+      message: `${TO_FORMAT} (got ${quoteValue(to)}); whatsapp: recipients need a whatsapp: sender or a Messaging Service`,
+    };
   }
-  return { ok: false, message: `${TO_FORMAT} (got ${quoteValue(to)})${hint}` };
+  const number = channel ? value.slice(WHATSAPP_PREFIX.length) : value;
+  let e164: string;
+  if (defaultCountry !== undefined) {
+    const normalised = normalisePhoneNumber(number, defaultCountry);
+    if (!normalised.ok) {
+      const hint = internationalPrefixHint(number);
+      return {
+        ok: false,
+        message: `"to" is not a possible phone number: ${normalised.reason} (got ${quoteValue(to)}, read with settings.defaultCountry "${defaultCountry}")${hint}`,
+      };
+    }
+    e164 = normalised.value;
+  } else if (E164.test(number)) {
+    e164 = number;
+  } else {
+    const hints = [formatHint(number)].filter((hint) => hint !== '');
+    if (whatsappAllowed) {
+      const senderName = sender === 'whatsapp' ? 'a WhatsApp sender' : 'a Messaging Service sender';
+      hints.push(`with ${senderName}, ${WHATSAPP_EXAMPLE} is accepted too`);
+    }
+    const hint = hints.length === 0 ? '' : `; ${hints.join('; ')}`;
+    return { ok: false, message: `${TO_FORMAT} (got ${quoteValue(to)})${hint}` };
+  }
+  return { ok: true, value: channel || sender === 'whatsapp' ? `${WHATSAPP_PREFIX}${e164}` : e164 };
 }
 
-/** A nudge for the usual near misses; the number itself is never rewritten (that would guess a country). */
+/**
+ * A nudge for the usual near misses, and the suggestion to set `defaultCountry` for anything that looks
+ * like a phone number; the number itself is never rewritten here (that would guess a country).
+ */
 function formatHint(value: string): string {
   const compact = value.replace(/[\s().-]/g, '');
-  if (compact !== value && E164.test(compact)) return '; remove spaces, dashes and brackets';
-  if (/^00/.test(compact) && E164.test(`+${compact.slice(2)}`)) return '; write the leading 00 as +';
-  if (E164.test(`+${compact}`)) return '; add a leading + and the country code';
-  return '';
+  const country = `or ${SET_COUNTRY}`;
+  if (compact !== value && E164.test(compact)) return `remove spaces, dashes and brackets, ${country}`;
+  if (/^00/.test(compact) && E164.test(`+${compact.slice(2)}`))
+    return `write the leading 00 as +, ${country}`;
+  if (E164.test(`+${compact}`)) return `add a leading + and the country code, ${country}`;
+  // A leading + with a bad country code, or letters: a country would not help.
+  return /^[\d\s().-]*\d[\d\s().-]*$/.test(value) ? SET_COUNTRY : '';
+}
+
+/** `00 44 …` read with a country whose international prefix is not 00 (such as the US, which dials 011). */
+function internationalPrefixHint(value: string): string {
+  const compact = value.replace(/[\s().-]/g, '');
+  return /^00/.test(compact) && E164.test(`+${compact.slice(2)}`) ? '; write the leading 00 as +' : '';
 }
 
 /**
@@ -116,7 +155,7 @@ export function checkMediaUrls(
   if (value === undefined || value === null) return { ok: true, value: [] };
   if (typeof value === 'string') {
     if (value.trim() === '') return { ok: true, value: [] };
-    const checked = checkHttpUrl('media_url', value, MEDIA_EXAMPLE);
+    const checked = checkHttpUrl('"media_url"', value, MEDIA_EXAMPLE);
     return checked.ok ? { ok: true, value: [checked.value] } : checked;
   }
   if (!Array.isArray(value)) {
@@ -141,7 +180,7 @@ export function checkMediaUrls(
   }
   const urls: string[] = [];
   for (const [index, entry] of (value as string[]).entries()) {
-    const checked = checkHttpUrl(`media_url[${index}]`, entry, MEDIA_EXAMPLE);
+    const checked = checkHttpUrl(`"media_url[${index}]"`, entry, MEDIA_EXAMPLE);
     if (!checked.ok) return checked;
     urls.push(checked.value);
   }
@@ -166,14 +205,27 @@ export function checkStatusCallback(
     return { ok: false, message: `"status_callback" must be a URL as text (got ${describeType(value)})` };
   }
   if (value.trim() === '') return { ok: true, value: undefined };
-  const checked = checkHttpUrl('status_callback', value, 'https://example.com/twilio/status');
+  return checkCallbackUrl('"status_callback"', value);
+}
+
+/**
+ * A status callback URL, trimmed: http(s), with a host name without underscores (Twilio refuses those).
+ * `name` starts the message (`"status_callback"`, `settings.statusCallback`).
+ *
+ * @example
+ * ```ts
+ * checkCallbackUrl('settings.statusCallback', 'https://hooks.example.com/twilio'); // { ok: true, value: 'https://hooks.example.com/twilio' }
+ * ```
+ */
+export function checkCallbackUrl(name: string, value: string): CheckResult {
+  const checked = checkHttpUrl(name, value, 'https://example.com/twilio/status');
   if (!checked.ok) return checked;
   const host = new URL(checked.value).hostname;
   if (host.includes('_')) {
     return {
       ok: false,
       message:
-        `"status_callback" host ${quoteValue(host)} contains an underscore, which Twilio refuses; ` +
+        `${name} host ${quoteValue(host)} contains an underscore, which Twilio refuses; ` +
         'use a host name without "_"',
     };
   }
@@ -184,9 +236,9 @@ export function checkStatusCallback(
  * The raw text must start with `http://` or `https://`: WHATWG URL parsing would otherwise accept
  * `https:example.com`, and Twilio fetches only http(s), so `javascript:`, `file:` and `data:` are refused.
  */
-function checkHttpUrl(field: string, raw: string, example: string): CheckResult {
+function checkHttpUrl(name: string, raw: string, example: string): CheckResult {
   const value = raw.trim();
-  const expected = `"${field}" must be an http(s) URL such as ${example}`;
+  const expected = `${name} must be an http(s) URL such as ${example}`;
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
     return { ok: false, message: `${expected} (got ${quoteValue(value)}, which uses the ${scheme}: scheme)` };

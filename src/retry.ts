@@ -65,6 +65,8 @@ export type FailureClass =
 export function classifyFailure(error: unknown): FailureClass {
   if (error instanceof TwilioApiError) {
     if (error.httpStatus === 429) return 'retry_safe';
+    // 21611: the sender's queue is full; nothing was queued, and the same row can go once it drains.
+    if (error.twilioCode === 21611) return 'retry_safe';
     if (error.httpStatus >= 500) return 'retry_ambiguous';
     return 'final';
   }

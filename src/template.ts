@@ -19,6 +19,11 @@ export interface CompiledTemplate {
   /** The fixed text itself (text tokens concatenated), for estimates. */
   readonly fixedText: string;
   /**
+   * The fixed text outside any section: every rendered message contains it, so its encoding and segments
+   * are a floor for every message's.
+   */
+  readonly outerText: string;
+  /**
    * Fills the template from one row. Never throws, whatever the row contains.
    *
    * @example
@@ -97,23 +102,26 @@ export function compileTemplate(source: string): CompileResult {
 function makeTemplate(source: string, nodes: readonly TemplateNode[]): CompiledTemplate {
   const fields: string[] = [];
   let fixedText = '';
-  const visit = (list: readonly TemplateNode[]): void => {
+  let outerText = '';
+  const visit = (list: readonly TemplateNode[], outer: boolean): void => {
     for (const node of list) {
       if (node.kind === 'text') {
         fixedText += node.text;
+        if (outer) outerText += node.text;
         continue;
       }
       if (node.path.kind !== 'self' && !fields.includes(node.name)) fields.push(node.name);
-      if (node.kind === 'section') visit(node.children);
+      if (node.kind === 'section') visit(node.children, false);
     }
   };
-  visit(nodes);
+  visit(nodes, true);
   Object.freeze(fields);
   return Object.freeze({
     source,
     fields,
     fixedText,
     fixedTextLength: fixedText.length,
+    outerText,
     render: (row: Record<string, unknown>) => renderRow(nodes, row),
   });
 }

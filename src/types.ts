@@ -31,22 +31,89 @@ export interface TargetSettings {
    * (5–6 digits), an alphanumeric sender ID, or `whatsapp:+15551234567`.
    */
   from: string;
-  /** The message body, with `{{field}}` placeholders filled from each row. */
-  messageTemplate: string;
+  /**
+   * The message body, with `{{field}}` placeholders filled from each row. Required unless `contentSid` is
+   * set; setting both is an error.
+   * @example 'Hi {{first_name}}, your order {{order_id}} has shipped.'
+   */
+  messageTemplate?: string;
+  /**
+   * ISO 3166-1 alpha-2 country (`US`, `GB`, `AU`, …) for recipients written without a country code:
+   * `(415) 555-0100`, `0412 345 678` or `00 44 20 7946 0958` are normalised to E.164 with libphonenumber-js,
+   * and numbers it calls impossible fail with `invalid_row` before any request. Without it, `to` must
+   * already be E.164.
+   * @default undefined (recipients must be E.164)
+   * @example 'US'
+   */
+  defaultCountry?: string;
+  /**
+   * Sends `SmartEncoded=true`: Twilio replaces look-alike Unicode (curly quotes, dashes, odd spaces) with
+   * GSM-7 characters, so one `’` does not turn a 1-segment message into a 3-segment UCS-2 one. Segment
+   * counts (preview, `maxSegments`) are taken after those replacements.
+   * @default false
+   */
+  smartEncoded?: boolean;
+  /**
+   * Seconds (1–36000) a message may wait in Twilio's queue before Twilio gives up on it (`ValidityPeriod`);
+   * for messages that are worthless late, such as one-time codes.
+   * @default undefined (Twilio's default, 36000)
+   */
+  validityPeriod?: number;
+  /**
+   * Sends `ShortenUrls=true`: Twilio replaces links with short links on the Messaging Service's domain.
+   * Messaging Service senders (`MG…`) only. Segment counts of bodies with links are then estimates.
+   * @default false
+   */
+  shortenUrls?: boolean;
+  /**
+   * A status callback URL for every message; a row's `status_callback` overrides it. http(s), and a host
+   * without underscores (Twilio refuses those).
+   * @default undefined (none, unless the row has one)
+   * @example 'https://hooks.example.com/twilio/status'
+   */
+  statusCallback?: string;
+  /**
+   * A hard cap on segments per message, enforced by `write` and `preview` alike: a row whose message would
+   * take more fails with `template_error` before any request, so a template mistake cannot multiply the
+   * bill. An MMS counts as one.
+   * @default undefined (no cap)
+   * @example 3
+   */
+  maxSegments?: number;
+  /**
+   * A Content template SID (`HX` + 32 hex), sent as `ContentSid` instead of a body: WhatsApp messages to a
+   * user outside the 24-hour session window need an approved template. With it, `messageTemplate` must not
+   * be set and no `Body` is sent.
+   * @example 'HXb5b62575e6e4ff6129ad7c8efe1f983e'
+   */
+  contentSid?: string;
+  /**
+   * The Content template's variables: Twilio's variable number → a `{{field}}` template rendered per row,
+   * sent as the `ContentVariables` JSON. Only with `contentSid`.
+   * @example { '1': '{{first_name}}', '2': '{{order_id}}' }
+   */
+  contentVariables?: Record<string, string>;
 }
 
 /** Destination field → source column. A field without a mapping is read from the row under its own name. */
 export interface FieldMapping {
+  /** The column holding the recipient. */
   to?: string;
+  /** The column the template's `{{body}}` reads. */
   body?: string;
+  /** The column holding one media URL or an array of up to 10. */
   media_url?: string;
+  /** The column holding the row's status callback URL. */
   status_callback?: string;
 }
 
 /** The first argument of `new TwilioDestination(…)`. */
 export interface DestinationConfig {
+  /** Account SID with Auth Token, or with an API key. */
   credentials: Credentials;
+  /** The sender, the template and the send options. */
   settings: TargetSettings;
+  /** Destination field → source column; optional. */
   mapping?: FieldMapping;
 }
 
@@ -89,6 +156,7 @@ export type RowErrorCode =
 
 /** Why a row failed. */
 export interface RowError {
+  /** What kind of failure; see the README's error table. */
   code: RowErrorCode;
   /** Says what is wrong and what to do; never contains a secret. */
   message: string;
@@ -107,10 +175,16 @@ export interface RowError {
   moreInfo?: string;
   /** `Twilio-Request-Id`, when Twilio answered. */
   requestId?: string;
+  /**
+   * `true` when Twilio refused because the recipient replied STOP (21610): suppress this recipient; sending
+   * again fails the same way until they reply START.
+   */
+  optedOut?: boolean;
 }
 
 /** A row whose message Twilio accepted. */
 export interface SentRowResult {
+  /** Twilio accepted the message. */
   status: 'sent';
   /** The row's position in the input. */
   index: number;
@@ -133,10 +207,13 @@ export interface SentRowResult {
 
 /** A row that did not become a message (or may have, see `error.possiblySent`). */
 export interface FailedRowResult {
+  /** The row did not become a message (or may have: see `error.possiblySent`). */
   status: 'failed';
+  /** The row's position in the input. */
   index: number;
   /** HTTP requests made for this row (0 when it failed locally). */
   attempts: number;
+  /** Why, and what to do. */
   error: RowError;
 }
 

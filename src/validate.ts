@@ -5,7 +5,10 @@
 import type { TwilioClient } from './client.js';
 import { isApiKey } from './config.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
+import { describeCharacters } from './message.js';
+import { prepareContentVariables, prepareTemplate } from './plan.js';
 import type { SenderKind } from './recipient.js';
+import { countSegments, smartEncodable } from './segments.js';
 import type { Credentials, ValidationIssue, ValidationResult } from './types.js';
 
 /** Collects issues and facts while checking. */
@@ -217,4 +220,57 @@ export async function checkSender(
       `The sender could not be verified (${why}); sending may still work`,
     );
   }
+}
+
+/**
+ * Checks the message text settings as far as they can be read, even when other settings are invalid: the
+ * template (or the Content variables) compiles, and what every message will cost at least. Puts the
+ * template's fields in `info.fields`; for a body template also `info.fixedTextLength`, and the encoding and
+ * segments of the text outside sections, which every message contains (`info.fixedTextEncoding`,
+ * `info.fixedTextSegments`). Never throws.
+ */
+export function checkMessageSettings(settings: Record<string, unknown> | undefined, report: Report): void {
+  const source = settings?.['messageTemplate'];
+  const variables = settings?.['contentVariables'];
+  if (typeof source === 'string' && source.trim() !== '') {
+    const { template, issues } = prepareTemplate(source);
+    report.errors.push(...issues);
+    if (template === undefined) return;
+    report.info['fields'] = [...template.fields];
+    report.info['fixedTextLength'] = template.fixedTextLength;
+    const smartEncoded = settings?.['smartEncoded'] === true;
+    const floor = countSegments(template.outerText, { smartEncoded });
+    report.info['fixedTextEncoding'] = floor.encoding;
+    report.info['fixedTextSegments'] = floor.segments;
+    if (floor.encoding === 'UCS-2') {
+      const replaceable = smartEncoded ? [] : smartEncodable(template.outerText);
+      const advice =
+        replaceable.length > 0
+          ? `; set settings.smartEncoded to true to have Twilio replace ${describeCharacters(replaceable)} with GSM-7 look-alikes`
+          : '';
+      report.warn(
+        'settings.messageTemplate',
+        'template_ucs2',
+        `The template's fixed text contains ${describeCharacters(floor.nonGsmCharacters)}, which GSM-7 cannot encode: every message will be sent as UCS-2, 70 characters per segment (67 once split) instead of 160 (153)${advice}`,
+      );
+    }
+    const max = settings?.['maxSegments'];
+    if (typeof max === 'number' && floor.segments > max) {
+      report.warn(
+        'settings.maxSegments',
+        'template_exceeds_max_segments',
+        `The template's text outside sections alone takes ${floor.segments} segments (${floor.encoding}), more than settings.maxSegments (${max}): every SMS row will fail with template_error (an MMS counts as one). Shorten the template or raise maxSegments`,
+      );
+    }
+    return;
+  }
+  if (variables === null || typeof variables !== 'object' || settings?.['contentSid'] === undefined) return;
+  // Values of the wrong type are the schema's to report; the others are compiled here.
+  const texts = Object.fromEntries(
+    Object.entries(variables).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
+  const prepared = prepareContentVariables(texts);
+  report.errors.push(...prepared.issues);
+  const fields = prepared.variables.flatMap(([, template]) => template.fields);
+  report.info['fields'] = [...new Set(fields)];
 }

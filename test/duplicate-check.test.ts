@@ -63,6 +63,25 @@ describe('isSameMessage', () => {
       { ...request, body: '', mediaUrls: ['a', 'b'] },
       false,
     ],
+    [
+      'a smart-encoded message whose stored body Twilio rewrote',
+      { body: 'Hi "Ann"' },
+      { ...request, body: 'Hi “Ann”', smartEncoded: true },
+      true,
+    ],
+    [
+      'a message with shortened links',
+      { body: 'See https://twil.io/x' },
+      { ...request, body: 'See https://example.com/long', shortenUrls: true },
+      true,
+    ],
+    [
+      'a Content template message',
+      { body: 'Your order shipped' },
+      { ...request, body: '', contentSid: 'HX1' },
+      true,
+    ],
+    ['a rewritten message with other media', { num_media: '1' }, { ...request, smartEncoded: true }, false],
   ])('matches %s: %s', (_name, overrides, req, expected) => {
     expect(isSameMessage(message(overrides), req, NOW)).toBe(expected);
   });
@@ -254,10 +273,12 @@ describe('duplicate-safe retries', () => {
       .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ-post' })
       .get(MESSAGES_PATH)
       .query(listQuery)
+      .times(3)
       .reply(503, errorJson(20503, 503, 'Unavailable'));
     const { dest, waits } = destination({}, options);
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
-    expect(waits).toEqual([]);
+    // The look-up is a GET, safe to repeat: two more tries, then no resend.
+    expect(waits).toEqual([1000, 2000]);
     expect(result).toEqual({
       status: 'failed',
       index: 0,
@@ -273,6 +294,66 @@ describe('duplicate-safe retries', () => {
         requestId: 'RQ-post',
       },
     });
+  });
+
+  it('retries a failed look-up page before concluding', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(429, errorJson(20429, 429))
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, {
+        messages: [messageJson({ sid: 'SM-made', to: TO, body: 'Hi Ann', date_created: at(0) })],
+      });
+    const { dest, waits } = destination({}, options);
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-made', recovered: true, attempts: 1 });
+    expect(waits).toEqual([1000]);
+  });
+
+  it('ends the batch when the look-up is refused (401), leaving the row possibly sent', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(503, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(401, errorJson(20003, 401, 'Authenticate'));
+    const { dest } = destination({}, options);
+    const results = await dest.write([
+      { to: TO, first_name: 'Ann' },
+      { to: TO, first_name: 'Bob' },
+    ]);
+    expect(results).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 1,
+        error: {
+          code: 'auth_failed',
+          message: expect.stringMatching(
+            /^Twilio refused the credentials .*\(this answered the check for a message an earlier attempt may have created, so it may exist: check before sending this row again\)$/,
+          ),
+          retryable: false,
+          possiblySent: true,
+          httpStatus: 401,
+          twilioCode: 20003,
+          moreInfo: 'https://www.twilio.com/docs/errors/20003',
+        },
+      },
+      {
+        status: 'failed',
+        index: 1,
+        attempts: 0,
+        error: {
+          code: 'auth_failed',
+          message: expect.stringMatching(/^Not sent: the batch stopped at row 0/),
+          retryable: false,
+        },
+      },
+    ]);
   });
 
   it('reports a network failure whose look-up fails as network_error, possibly sent', async () => {

@@ -101,7 +101,7 @@ function pollutionSnapshot(): string {
 }
 
 describe('hostile input', () => {
-  it('gives every random row exactly one result, in order, without throwing or polluting prototypes', async () => {
+  it('gives every random row exactly one result, in order, and the same in preview, without throwing or polluting prototypes', async () => {
     const before = pollutionSnapshot();
     const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
     const destination = new TwilioDestination(
@@ -121,6 +121,13 @@ describe('hostile input', () => {
           if (result.status === 'failed')
             expect(['invalid_row', 'template_error']).toContain(result.error.code);
         }
+        // The dry run reads the same hostile rows without throwing, and predicts every outcome.
+        const requestsBefore = dispatcher.requests.length;
+        const preview = await destination.preview(rows as Row[]);
+        expect(dispatcher.requests.length).toBe(requestsBefore);
+        expect(preview.rows.map((entry) => (entry.status === 'failed' ? entry.error : 'ready'))).toEqual(
+          results.map((result) => (result.status === 'failed' ? result.error : 'ready')),
+        );
       }),
       { numRuns: RUNS },
     );

@@ -15,13 +15,16 @@ it('exports the public surface and nothing else', () => {
     'AbortedError',
     'ConfigError',
     'NetworkError',
+    'SEGMENT_RATE_PRESETS',
     'TimeoutError',
     'TwilioApiError',
     'TwilioDestination',
     'TwilioDestinationError',
     'UnreadableResponseError',
+    'computeTwilioSignature',
     'isConfigError',
     'isTwilioApiError',
     'isTwilioDestinationError',
+    'verifyTwilioSignature',
   ]);
 });

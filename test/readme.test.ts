@@ -46,7 +46,7 @@ it("runs the README's quick-start code", async () => {
   expect(log.mock.calls).toEqual([
     ['row 0: sent SM-ada'],
     [
-      'row 1: twilio_rejected: Row 1: Twilio rejected the message (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient).',
+      'row 1: twilio_rejected: Row 1: the recipient has opted out (replied STOP), so Twilio will not send to this number from this sender (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient). Suppress this recipient; they can opt back in by replying START.',
     ],
   ]);
 });

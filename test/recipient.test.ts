@@ -77,10 +77,18 @@ describe('E164', () => {
 });
 
 describe('checkRecipient', () => {
-  const allSenders: SenderKind[] = ['phone', 'messaging_service', 'short_code', 'alphanumeric', 'whatsapp'];
+  it.each<SenderKind>(['phone', 'messaging_service', 'short_code', 'alphanumeric'])(
+    'accepts an E.164 number with a %s sender, trimmed',
+    (sender) => {
+      expect(checkRecipient('  +14155550100\n', sender)).toEqual({ ok: true, value: '+14155550100' });
+    },
+  );
 
-  it.each(allSenders)('accepts an E.164 number with a %s sender, trimmed', (sender) => {
-    expect(checkRecipient('  +14155550100\n', sender)).toEqual({ ok: true, value: '+14155550100' });
+  it('puts the whatsapp: prefix on a plain E.164 number for a WhatsApp sender (Twilio refuses the pair otherwise, 21910)', () => {
+    expect(checkRecipient('  +14155550100\n', 'whatsapp')).toEqual({
+      ok: true,
+      value: 'whatsapp:+14155550100',
+    });
   });
 
   it.each<SenderKind>(['whatsapp', 'messaging_service'])(
@@ -105,22 +113,25 @@ describe('checkRecipient', () => {
     },
   );
 
+  const country =
+    'set settings.defaultCountry (an ISO country code such as "US") to have national and loosely formatted numbers normalised';
   it.each<[SenderKind, string, string]>([
-    ['phone', '0415 555', ''],
+    ['phone', '0415 555', `; ${country}`],
     ['short_code', '', ''],
     ['phone', '+0415555', ''],
-    ['phone', 'whatsapp:0415', ''],
-    ['alphanumeric', '+1 (415) 555-0100', '; remove spaces, dashes and brackets'],
-    ['phone', '0044 7700 900123', '; write the leading 00 as +'],
-    ['phone', '14155550100', '; add a leading + and the country code'],
-    ['whatsapp', '0415 555', '; with a WhatsApp sender, whatsapp:+14155550100 is accepted too'],
+    ['phone', 'Ann', ''],
+    ['phone', 'whatsapp:0415', '; whatsapp: recipients need a whatsapp: sender or a Messaging Service'],
+    ['alphanumeric', '+1 (415) 555-0100', `; remove spaces, dashes and brackets, or ${country}`],
+    ['phone', '0044 7700 900123', `; write the leading 00 as +, or ${country}`],
+    ['phone', '14155550100', `; add a leading + and the country code, or ${country}`],
+    ['whatsapp', '0415 555', `; ${country}; with a WhatsApp sender, whatsapp:+14155550100 is accepted too`],
     [
       'messaging_service',
       '0415 555',
-      '; with a Messaging Service sender, whatsapp:+14155550100 is accepted too',
+      `; ${country}; with a Messaging Service sender, whatsapp:+14155550100 is accepted too`,
     ],
     ['whatsapp', 'whatsapp:+0415', '; with a WhatsApp sender, whatsapp:+14155550100 is accepted too'],
-  ])('with a %s sender, refuses %j saying what is expected', (sender, to, hint) => {
+  ])('with a %s sender and no defaultCountry, refuses %j saying what is expected', (sender, to, hint) => {
     expect(checkRecipient(to, sender)).toEqual({
       ok: false,
       message: `"to" must be a phone number in E.164 format such as +14155550100 (got ${JSON.stringify(to)})${hint}`,

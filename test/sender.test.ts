@@ -28,6 +28,10 @@ describe('sendRows', () => {
         now: () => 0,
         logger: silentLogger,
         duplicateCheck: undefined,
+        concurrency: 1,
+        segmentsPerSecond: undefined,
+        onProgress: undefined,
+        progressIntervalMs: 500,
       }),
     );
     expect(results).toEqual([

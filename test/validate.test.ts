@@ -194,7 +194,7 @@ describe('validateCredentials', () => {
 });
 
 describe('validateTargetSettings', () => {
-  it('checks an owned number with one request and lists the template fields', async () => {
+  it('checks an owned number with one request, lists the template fields and counts the text outside sections', async () => {
     const scope = api()
       .get(NUMBERS_PATH)
       .query({ PhoneNumber: FROM })
@@ -213,6 +213,9 @@ describe('validateTargetSettings', () => {
       info: {
         fields: ['first_name', 'order.id', 'vip'],
         fixedTextLength: 13,
+        // The ⭐ is inside a section, so not every message has it: the floor stays GSM-7.
+        fixedTextEncoding: 'GSM-7',
+        fixedTextSegments: 1,
         sender: { kind: 'phone', number: FROM, capabilities: { sms: true, mms: true } },
       },
     });
@@ -333,7 +336,7 @@ describe('validateTargetSettings', () => {
       ok: true,
       errors: [],
       warnings: [],
-      info: { fields: ['first_name'], fixedTextLength: 3 },
+      info: { fields: ['first_name'], fixedTextLength: 3, fixedTextEncoding: 'GSM-7', fixedTextSegments: 1 },
     });
   });
 

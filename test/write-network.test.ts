@@ -71,23 +71,36 @@ describe('write over real HTTP', () => {
     });
   });
 
-  it('retries a timeout after the write but marks the row possibly sent', async () => {
-    const s = await server((_req, res, _body, n) => {
-      if (n === 1) return; // never answers
-      created(res);
-    });
+  it('never resends a request that timed out after the write when the duplicate check is off', async () => {
+    const s = await server(() => {}); // never answers
     const { d } = dest(s.url, { timeoutMs: 100, duplicateCheck: false });
     const [result] = await d.write(rows(1));
+    expect(s.received).toHaveLength(1);
     expect(result).toEqual({
-      status: 'sent',
+      status: 'failed',
       index: 0,
-      attempts: 2,
-      messageSid: 'SM1',
-      twilioStatus: 'queued',
-      segments: 1,
-      requestId: 'RQ-SM1',
+      attempts: 1,
+      error: {
+        code: 'network_error',
+        message:
+          'Row 0: Twilio did not answer within 100 ms after the request was sent; the message may exist, so the row was not sent again (duplicateCheck is off): check before sending it again',
+        retryable: false,
+        possiblySent: true,
+      },
     });
-    expect(s.received).toHaveLength(2);
+  });
+
+  it('retries a timeout once the duplicate check found no message', async () => {
+    const s = await server((req, res, _body, n) => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"messages":[]}');
+      } else if (n > 1) created(res);
+    });
+    const { d } = dest(s.url, { timeoutMs: 100, duplicateCheck: { pauseMs: 1 } });
+    const [result] = await d.write(rows(1));
+    expect(result).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(s.received.map((r) => r.method)).toEqual(['POST', 'GET', 'GET', 'POST']);
   });
 
   it('fails with network_error, possiblySent, when the connection is reset after every write', async () => {
@@ -95,12 +108,14 @@ describe('write over real HTTP', () => {
     const { d } = dest(s.url, { retry: { retries: 1 }, duplicateCheck: false });
     const [result] = await d.write(rows(1));
     expect(result).toMatchObject({
-      attempts: 2,
+      attempts: 1,
       error: {
         code: 'network_error',
         retryable: false,
         possiblySent: true,
-        message: expect.stringContaining('the request had been sent, so the message may exist'),
+        message: expect.stringContaining(
+          'after the request was sent; the message may exist, so the row was not sent again',
+        ),
       },
     });
   });

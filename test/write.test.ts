@@ -267,17 +267,32 @@ describe('write: Twilio answers', () => {
     ]);
   });
 
-  it('marks a full sender queue (21611) as retryable later', async () => {
+  it('retries a full sender queue (21611) within the retry budget, then reports it retryable', async () => {
     api()
       .post(MESSAGES_PATH)
+      .times(3)
       .reply(400, errorJson(21611, 400, 'queue full'));
-    const { dest } = destination();
+    const { dest, waits } = destination({}, { retry: { retries: 2 } });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    // Each wait appears twice: the row's own backoff, then the 21611 pause that holds every new attempt
+    // (the recorded sleeps return at once, so the pause is still in force).
+    expect(waits).toEqual([1000, expect.closeTo(1000, -2), 2000, expect.closeTo(2000, -2)]);
     expect(result).toMatchObject({
       status: 'failed',
-      attempts: 1,
-      error: { code: 'twilio_rejected', twilioCode: 21611, retryable: true },
+      attempts: 3,
+      error: { code: 'twilio_rejected', twilioCode: 21611, retryable: true, possiblySent: false },
     });
+  });
+
+  it('sends the row once the sender queue drains', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(400, errorJson(21611, 400, 'queue full'))
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson());
+    const { dest } = destination();
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(result).toEqual(sent(0, { attempts: 2 }));
   });
 
   it.each([
@@ -365,22 +380,27 @@ describe('write: Twilio answers', () => {
 });
 
 describe('write: retries', () => {
-  it('retries 5xx with exponential waits and reports the attempts', async () => {
+  it('retries 5xx with exponential waits once the duplicate check found no message', async () => {
     api()
       .post(MESSAGES_PATH)
       .reply(500, errorJson(20500, 500))
       .post(MESSAGES_PATH)
       .reply(503, 'Service Unavailable')
       .post(MESSAGES_PATH)
-      .reply(201, messageJson());
-    const { dest, waits } = destination({}, { duplicateCheck: false });
+      .reply(201, messageJson())
+      .get(MESSAGES_PATH)
+      .query(true)
+      .times(4)
+      .reply(200, { messages: [] });
+    const { dest, waits } = destination({}, { duplicateCheck: { pauseMs: 7 } });
     expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sent(0, { attempts: 3 })]);
-    expect(waits).toEqual([1000, 2000]);
+    // Each retry waits for the second look (7 ms), then for its backoff.
+    expect(waits).toEqual([7, 1000, 7, 2000]);
   });
 
   it('applies jitter in [0.5, 1] to the backoff', async () => {
-    api().post(MESSAGES_PATH).reply(500, {}).post(MESSAGES_PATH).reply(201, messageJson());
-    const { dest, waits } = destination({}, { duplicateCheck: false, random: () => 0 });
+    api().post(MESSAGES_PATH).reply(429, {}).post(MESSAGES_PATH).reply(201, messageJson());
+    const { dest, waits } = destination({}, { random: () => 0 });
     await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([500]);
   });
@@ -460,19 +480,19 @@ describe('write: retries', () => {
     });
   });
 
-  it('reports server_error as possibly sent and not retryable when 5xx outlast the retries', async () => {
-    api().post(MESSAGES_PATH).times(4).reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ7' });
+  it('never resends a 5xx blindly: with the duplicate check off the row ends possibly sent', async () => {
+    api().post(MESSAGES_PATH).reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ7' });
     const { dest, waits } = destination({}, { duplicateCheck: false });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
-    expect(waits).toEqual([1000, 2000, 4000]);
+    expect(waits).toEqual([]);
     expect(result).toEqual({
       status: 'failed',
       index: 0,
-      attempts: 4,
+      attempts: 1,
       error: {
         code: 'server_error',
         message:
-          'Row 0: Twilio failed after all retries (HTTP 500, Twilio error 20500: Error); the message may exist, so check before sending this row again',
+          'Row 0: Twilio failed (HTTP 500, Twilio error 20500: Error) after the request was sent; the message may exist, so the row was not sent again (duplicateCheck is off): check before sending it again',
         retryable: false,
         possiblySent: true,
         httpStatus: 500,
@@ -483,23 +503,44 @@ describe('write: retries', () => {
     });
   });
 
-  it('keeps possiblySent when a later attempt is rejected after an ambiguous one', async () => {
+  it('reports server_error, not sent and retryable, when 5xx outlast the retries and no message exists', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .times(3)
+      .reply(503, errorJson(20503, 503))
+      .get(MESSAGES_PATH)
+      .query(true)
+      .times(6)
+      .reply(200, { messages: [] });
+    const { dest } = destination({}, { retry: { retries: 2 } });
+    const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
+    expect(result).toMatchObject({
+      attempts: 3,
+      error: {
+        code: 'server_error',
+        retryable: true,
+        possiblySent: false,
+        message:
+          'Row 0: Twilio failed after all retries (HTTP 503, Twilio error 20503: Error); no message was created, so it can be sent again',
+      },
+    });
+  });
+
+  it('reports a rejection after a settled 5xx as not sent', async () => {
     api()
       .post(MESSAGES_PATH)
       .reply(502, {})
+      .get(MESSAGES_PATH)
+      .query(true)
+      .times(2)
+      .reply(200, { messages: [] })
       .post(MESSAGES_PATH)
       .reply(400, errorJson(21610, 400, 'Unsubscribed'));
-    const { dest } = destination({}, { duplicateCheck: false });
+    const { dest } = destination();
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(result).toMatchObject({
       attempts: 2,
-      error: {
-        code: 'twilio_rejected',
-        twilioCode: 21610,
-        possiblySent: true,
-        retryable: false,
-        message: expect.stringMatching(/may exist: check before sending again\)$/),
-      },
+      error: { code: 'twilio_rejected', twilioCode: 21610, possiblySent: false, retryable: false },
     });
   });
 

@@ -25,6 +25,7 @@ export type FaultKind =
 
 /** A fault to apply to one request. */
 export interface Fault {
+  /** What happens to the request. */
   kind: FaultKind;
   /** For `'429'`: the `Retry-After` header, in seconds or as an HTTP date. @default no header */
   retryAfter?: number | string;
@@ -56,8 +57,11 @@ export interface ScriptedFault extends Fault {
 export interface FaultRequest {
   /** The endpoint (never `'any'`). */
   target: Exclude<FaultTarget, 'any'>;
+  /** The HTTP method. */
   method: string;
+  /** The path, without the query string. */
   path: string;
+  /** Query parameters; a repeated one is an array. */
   query: Readonly<Record<string, string | string[]>>;
   /** Form fields of a POST. */
   form: Readonly<Record<string, string | string[]>> | undefined;

@@ -7,29 +7,48 @@ import type { AccountState, ServiceState } from './state.js';
 
 /** A Message resource, field for field as Twilio's API answers it. */
 export interface TwilioMessage {
+  /** The account that created the message (`AC…`). */
   account_sid: string;
+  /** Always `2010-04-01`. */
   api_version: '2010-04-01';
+  /** The text sent (`Body`), `''` for media only. */
   body: string;
   /** RFC 2822, e.g. `Thu, 27 Nov 2026 07:47:26 +0000`. */
   date_created: string;
   /** Null until the message is sent. */
   date_sent: string | null;
+  /** RFC 2822; changes with every status change. */
   date_updated: string;
+  /** Always `outbound-api`: the simulator only creates messages sent through the API. */
   direction: 'outbound-api';
+  /** The delivery error (30003, 30005) once `undelivered`; null otherwise. */
   error_code: number | null;
+  /** The text of `error_code`, or null. */
   error_message: string | null;
   /** Null at first for a Messaging Service send, until a sender is picked. */
   from: string | null;
+  /** The Messaging Service SID of a pooled send, or null. */
   messaging_service_sid: string | null;
+  /** How many `MediaUrl`s, as a string (`"0"` for an SMS). */
   num_media: string;
   /** `"0"` at first for a Messaging Service send. */
   num_segments: string;
+  /** Always null: the simulator bills nothing. */
   price: string | null;
+  /** Always `USD`. */
   price_unit: string;
+  /** `SM` (SMS) or `MM` (MMS) followed by 32 hex characters. */
   sid: string;
+  /** Where the message is in its life; `accepted` at first for a Messaging Service send, else `queued`. */
   status: 'accepted' | 'queued' | 'sent' | 'delivered' | 'undelivered';
-  subresource_uris: { media: string };
+  /** Links to the message's subresources. */
+  subresource_uris: {
+    /** The message's media list. */
+    media: string;
+  };
+  /** The recipient (`To`), as sent. */
   to: string;
+  /** The message's own path, e.g. `/2010-04-01/Accounts/AC…/Messages/SM….json`. */
   uri: string;
 }
 

@@ -66,11 +66,15 @@ export interface SimulatedAccount {
 export interface AccountUpdate {
   /** A new Auth Token: the old one answers 401/20003 from the next request on (credential rotation). */
   authToken?: string;
+  /** A new status: anything but `active` answers 403 / 10001 to all but the account's own fetch. */
   status?: AccountStatus;
+  /** A new type: `Trial` makes texts to unverified recipients fail with 21608. */
   type?: AccountType;
   /** Replaces the account's API keys; `[]` revokes them all. */
   apiKeys?: readonly ApiKey[];
+  /** Replaces the recipients a `Trial` account may text. */
   verifiedNumbers?: readonly string[];
+  /** Replaces the senders the account owns (a sender it no longer owns answers 21606). */
   numbers?: readonly string[];
 }
 
@@ -166,6 +170,7 @@ export interface SimulatorOptions extends SimulatorKnobs {
 
 /** A request the simulator received. The `Authorization` header is kept as `[redacted]`, never its value. */
 export interface RecordedRequest {
+  /** The HTTP method, e.g. `POST`. */
   method: string;
   /** The path without the query string. */
   path: string;
@@ -185,11 +190,13 @@ export interface RecordedRequest {
 
 /** A status callback the simulator posted. */
 export interface RecordedCallback {
+  /** The status callback URL posted to. */
   url: string;
   /** The form fields posted. */
   params: Record<string, string>;
   /** The `X-Twilio-Signature` header sent. */
   signature: string;
+  /** When the post was sent. */
   at: Date;
   /** The receiver's HTTP status; absent when the post failed (see `error`). */
   status?: number;
@@ -202,7 +209,12 @@ export interface TwilioSimulator {
   /** Base URL, e.g. `http://127.0.0.1:4010`: use it as both `apiBaseUrl` and `messagingBaseUrl`. */
   readonly url: string;
   /** The default account's current credentials (they follow a rotation made with `configure`). */
-  readonly credentials: { accountSid: string; authToken: string };
+  readonly credentials: {
+    /** The default account's SID. */
+    accountSid: string;
+    /** Its current Auth Token. */
+    authToken: string;
+  };
   /** The numbers the default account owns. */
   readonly numbers: readonly string[];
   /** The default account's first Messaging Service. */
