@@ -12,7 +12,7 @@ import {
   type TwilioErrorBody,
   UnreadableResponseError,
 } from './errors.js';
-import type { Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 import { parseRetryAfter } from './retry.js';
 import { VERSION } from './version.js';
 
@@ -84,6 +84,11 @@ export function createClient(config: ClientConfig) {
       .replaceAll(authorization, 'Basic [REDACTED]')
       .replaceAll(credential, '[REDACTED]')
       .replaceAll(config.password, '[REDACTED]');
+  // Built once: the same headers go with every request (undici only reads them).
+  const getHeaders = { authorization, accept: 'application/json', 'user-agent': userAgent };
+  const postHeaders = { ...getHeaders, 'content-type': 'application/x-www-form-urlencoded' };
+  // Log lines are built only for a logger that keeps them.
+  const logging = config.logger !== silentLogger;
   const bases = { api: splitBase(config.apiBaseUrl), messaging: splitBase(config.messagingBaseUrl) };
 
   function send(
@@ -115,11 +120,13 @@ export function createClient(config: ClientConfig) {
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        const ms = Math.round(performance.now() - started);
-        const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
-        config.logger.debug(
-          `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
-        );
+        if (logging) {
+          const ms = Math.round(performance.now() - started);
+          const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
+          config.logger.debug(
+            `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
+          );
+        }
         if (error) reject(error);
         else resolve(value as RawResponse);
       };
@@ -135,15 +142,8 @@ export function createClient(config: ClientConfig) {
       );
       signal?.addEventListener('abort', onAbort, { once: true });
 
-      const requestHeaders: Record<string, string> = {
-        authorization,
-        accept: 'application/json',
-        'user-agent': userAgent,
-      };
-      if (body !== undefined) requestHeaders['content-type'] = 'application/x-www-form-urlencoded';
-
       config.dispatcher.dispatch(
-        { origin, path, method, headers: requestHeaders, body: body ?? null },
+        { origin, path, method, headers: body === undefined ? getHeaders : postHeaders, body: body ?? null },
         {
           onRequestStart(c) {
             controller = c;

@@ -3,7 +3,7 @@
  * it, no 21611 pause), keeps up to `concurrency` requests in flight, yields exactly one `RowResult` per row
  * in input order, ends the batch when every remaining row would fail the same way, and adapts to 429s.
  */
-import type { Logger } from './logger.js';
+import { type Logger, silentLogger } from './logger.js';
 import { type BuildResult, messageSegments } from './message.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
 import { abortedBeforeStart } from './row-outcome.js';
@@ -42,7 +42,16 @@ export interface SenderDeps extends SendRowDeps {
 interface Slot {
   promise: Promise<RowResult>;
   result?: RowResult;
+  /** When the row started (epoch ms); its first attempt is no earlier. */
+  startedAt: number;
 }
+
+/**
+ * SIDs remembered for the duplicate check. Past this many (over 800 messages a second for the default
+ * one-minute window), the oldest are forgotten: only a row identical to one sent in that window and then
+ * failing ambiguously could mistake that message for its own.
+ */
+const MAX_REMEMBERED = 50_000;
 
 /** Rate steps: the paced rate is `segmentsPerSecond × step / RATE_STEPS`, halved on a 429. */
 const RATE_STEPS = 16;
@@ -55,13 +64,29 @@ export async function* sendRows(
   signal?: AbortSignal,
 ): AsyncGenerator<RowResult> {
   const sleep = deps.sleep ?? defaultSleep;
+  // Log lines are built only for a logger that keeps them.
+  const logging = deps.logger !== silentLogger;
   const iterator = toAsyncIterator(rows);
   const limit = new AdaptiveLimit(deps.concurrency);
   const rateSteps = new AdaptiveLimit(RATE_STEPS);
   const bucket =
     deps.segmentsPerSecond === undefined ? undefined : new TokenBucket(deps.segmentsPerSecond, deps.now);
-  // Messages this write created: a later row with the same recipient and body must not claim them.
-  const created = new Set<string>();
+  // Messages this write created (SID → when it was recorded), so that a row with the same recipient and
+  // body does not claim another row's message. Kept only while a look-up could still see them, and at most
+  // MAX_REMEMBERED of them, so memory stays flat however many rows come.
+  const created = new Map<string, number>();
+  const forgetOldCreated = (policy: NonNullable<SenderDeps['duplicateCheck']>) => {
+    let earliest = deps.now();
+    for (const slot of slots)
+      if (slot.result === undefined && slot.startedAt < earliest) earliest = slot.startedAt;
+    // A look-up matches messages whose Twilio date_created is after its row's first attempt less the clock
+    // skew; Twilio's clock may differ from ours by as much again.
+    const horizon = earliest - 2 * policy.clockSkewMs - 1000;
+    for (const [sid, at] of created) {
+      if (at >= horizon && created.size <= MAX_REMEMBERED) break;
+      created.delete(sid);
+    }
+  };
   const slots: Slot[] = [];
   let stopped: RowError | undefined;
   let pausedUntil = 0;
@@ -128,7 +153,7 @@ export async function* sendRows(
 
   /** Starts the row's request, or resolves its local or batch-level failure at once. */
   const start = (built: BuildResult | undefined, current: number): Slot => {
-    const settled = (result: RowResult): Slot => ({ promise: Promise.resolve(result), result });
+    const settled = (result: RowResult): Slot => ({ promise: Promise.resolve(result), result, startedAt: 0 });
     if (stopped) return settled({ status: 'failed', index: current, attempts: 0, error: { ...stopped } });
     if (signal?.aborted || built === undefined) {
       return settled({ status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) });
@@ -136,12 +161,16 @@ export async function* sendRows(
     if (!built.ok) return settled({ status: 'failed', index: current, attempts: 0, error: built.error });
     inFlight++;
     const slot: Slot = {
+      startedAt: deps.now(),
       promise: sendOne(built.request, current, deps, created, hooks, signal).then((outcome: Outcome) => {
         inFlight--;
         // Set here, not when yielded, so that no further row starts after a batch-ending answer.
         if (outcome.stop) stopped ??= outcome.stop;
-        if (outcome.result.status === 'sent') created.add(outcome.result.messageSid);
         slot.result = outcome.result;
+        if (deps.duplicateCheck && outcome.result.status === 'sent') {
+          created.set(outcome.result.messageSid, deps.now());
+          forgetOldCreated(deps.duplicateCheck);
+        }
         notify?.();
         return outcome.result;
       }),
@@ -184,17 +213,9 @@ export async function* sendRows(
       slots.shift();
       const result = head.result;
       counts.done++;
-      if (result.status === 'sent') {
-        counts.sent++;
-        deps.logger.info(
-          `twilio-destination: row ${result.index} sent ${result.messageSid} (${result.attempts} attempt(s))`,
-        );
-      } else {
-        counts.failed++;
-        deps.logger.warn(
-          `twilio-destination: row ${result.index} failed ${result.error.code}: ${result.error.message}`,
-        );
-      }
+      if (result.status === 'sent') counts.sent++;
+      else counts.failed++;
+      if (logging) logOutcome(deps.logger, result);
       yield result;
     }
   } finally {
@@ -203,6 +224,18 @@ export async function* sendRows(
       clearInterval(timer);
       report();
     }
+  }
+}
+
+function logOutcome(logger: Logger, result: RowResult): void {
+  if (result.status === 'sent') {
+    logger.info(
+      `twilio-destination: row ${result.index} sent ${result.messageSid} (${result.attempts} attempt(s))`,
+    );
+  } else {
+    logger.warn(
+      `twilio-destination: row ${result.index} failed ${result.error.code}: ${result.error.message}`,
+    );
   }
 }
 

@@ -49,3 +49,103 @@ describe('sendRows', () => {
     ]);
   });
 });
+
+describe('memory of the messages a write created', () => {
+  it('forgets the oldest SIDs past 50,000, so memory stays flat', async () => {
+    const { TwilioDestination } = await import('../src/destination.js');
+    const { instantDispatcher } = await import('./helpers/instant-dispatcher.js');
+    const { baseConfig, messageJson } = await import('./helpers/twilio.js');
+    const count = 50_001;
+    let creates = 0;
+    const first = messageJson({
+      sid: 'SM-first',
+      to: '+14155550100',
+      body: 'Hi',
+      date_created: new Date().toUTCString(),
+    });
+    const dispatcher = instantDispatcher((options) => {
+      if (options.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
+      creates++;
+      if (creates === 1) return { status: 201, body: JSON.stringify(first) };
+      if (creates === count + 1) return { status: 500, body: '{}' };
+      return { status: 201, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) };
+    });
+    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
+      dispatcher,
+    });
+    function* rows() {
+      yield { to: '+14155550100' };
+      for (let i = 1; i < count; i++) yield { to: '+14155550199' };
+      yield { to: '+14155550100' };
+    }
+    let last: unknown;
+    for await (const result of destination.stream(rows())) last = result;
+    // Within the window the first row's SID would be excluded; past the cap it is forgotten, so the
+    // identical last row, failing ambiguously, takes it for its own (the documented limit).
+    expect(last).toMatchObject({ status: 'sent', index: count, messageSid: 'SM-first', recovered: true });
+  });
+
+  it('still excludes a recent SID of an identical row', async () => {
+    const { TwilioDestination } = await import('../src/destination.js');
+    const { instantDispatcher } = await import('./helpers/instant-dispatcher.js');
+    const { baseConfig, messageJson } = await import('./helpers/twilio.js');
+    let creates = 0;
+    const first = messageJson({
+      sid: 'SM-first',
+      to: '+14155550100',
+      body: 'Hi',
+      date_created: new Date().toUTCString(),
+    });
+    const dispatcher = instantDispatcher((options) => {
+      if (options.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
+      creates++;
+      if (creates === 1) return { status: 201, body: JSON.stringify(first) };
+      if (creates === 2) return { status: 500, body: '{}' };
+      return { status: 201, body: JSON.stringify(messageJson({ sid: 'SM-second' })) };
+    });
+    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
+      dispatcher,
+      sleep: async () => {},
+    });
+    const results = await destination.write([{ to: '+14155550100' }, { to: '+14155550100' }]);
+    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(['SM-first', 'SM-second']);
+  });
+});
+
+describe('the look-up window', () => {
+  it('forgets SIDs recorded before any look-up could see them', async () => {
+    const { TwilioDestination } = await import('../src/destination.js');
+    const { instantDispatcher } = await import('./helpers/instant-dispatcher.js');
+    const { baseConfig, messageJson } = await import('./helpers/twilio.js');
+    let creates = 0;
+    let now = 0;
+    const first = messageJson({
+      sid: 'SM-first',
+      to: '+14155550100',
+      body: 'Hi',
+      date_created: new Date().toUTCString(),
+    });
+    const dispatcher = instantDispatcher((options) => {
+      if (options.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
+      creates++;
+      // Each create takes the fake clock past the window (2 × 30 s skew + 1 s).
+      now += 70_000;
+      if (creates === 1) return { status: 201, body: JSON.stringify(first) };
+      if (creates === 2) return { status: 201, body: JSON.stringify(messageJson({ sid: 'SM-other' })) };
+      return { status: 500, body: '{}' };
+    });
+    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
+      dispatcher,
+      now: () => now,
+      sleep: async () => {},
+    });
+    const results = await destination.write([
+      { to: '+14155550100' },
+      { to: '+14155550199' },
+      { to: '+14155550100' },
+    ]);
+    // The listed message's date passes the (fake-clock) date filter; only the exclusion could stop it, and
+    // the first SID was forgotten once the window had passed.
+    expect(results[2]).toMatchObject({ status: 'sent', messageSid: 'SM-first', recovered: true });
+  });
+});
