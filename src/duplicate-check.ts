@@ -126,7 +126,7 @@ export interface LookUp {
   /** When the row's first attempt began (epoch ms). */
   sinceMs: number;
   /** SIDs that other rows of the same write created. */
-  exclude: ReadonlySet<string>;
+  exclude: { has(sid: string): boolean };
   policy: DuplicateCheckPolicy;
   sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
 }

@@ -73,7 +73,7 @@ export async function sendOne(
   request: MessageRequest,
   index: number,
   deps: SendRowDeps,
-  created: ReadonlySet<string>,
+  created: { has(sid: string): boolean },
   hooks: AttemptHooks,
   signal?: AbortSignal,
 ): Promise<Outcome> {
