@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { TwilioClient } from '../src/client.js';
+import { TwilioDestination } from '../src/destination.js';
 import { silentLogger } from '../src/logger.js';
 import { sendRows } from '../src/sender.js';
+import { instantDispatcher } from './helpers/instant-dispatcher.js';
+import { baseConfig, messageJson } from './helpers/twilio.js';
 
 const request = { to: '+14155550100', from: '+15005550006', body: 'Hi', mediaUrls: [] };
 
@@ -50,29 +53,38 @@ describe('sendRows', () => {
   });
 });
 
+/**
+ * A write whose first row creates SM-first for +14155550100 and whose `failAt`-th create answers 500; every
+ * look-up lists SM-first. Whether a later identical row takes SM-first for its own shows whether the sender
+ * still remembers that its first row created it.
+ */
+function identicalRows(failAt: number, options: { now?: () => number; onCreate?: () => void } = {}) {
+  let creates = 0;
+  const first = messageJson({
+    sid: 'SM-first',
+    to: '+14155550100',
+    body: 'Hi',
+    date_created: new Date().toUTCString(),
+  });
+  const dispatcher = instantDispatcher((request) => {
+    if (request.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
+    creates++;
+    options.onCreate?.();
+    if (creates === 1) return { status: 201, body: JSON.stringify(first) };
+    if (creates === failAt) return { status: 500, body: '{}' };
+    return { status: 201, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) };
+  });
+  return new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
+    dispatcher,
+    sleep: async () => {},
+    ...(options.now ? { now: options.now } : {}),
+  });
+}
+
 describe('memory of the messages a write created', () => {
   it('forgets the oldest SIDs past 50,000, so memory stays flat', async () => {
-    const { TwilioDestination } = await import('../src/destination.js');
-    const { instantDispatcher } = await import('./helpers/instant-dispatcher.js');
-    const { baseConfig, messageJson } = await import('./helpers/twilio.js');
     const count = 50_001;
-    let creates = 0;
-    const first = messageJson({
-      sid: 'SM-first',
-      to: '+14155550100',
-      body: 'Hi',
-      date_created: new Date().toUTCString(),
-    });
-    const dispatcher = instantDispatcher((options) => {
-      if (options.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
-      creates++;
-      if (creates === 1) return { status: 201, body: JSON.stringify(first) };
-      if (creates === count + 1) return { status: 500, body: '{}' };
-      return { status: 201, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) };
-    });
-    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
-      dispatcher,
-    });
+    const destination = identicalRows(count + 1);
     function* rows() {
       yield { to: '+14155550100' };
       for (let i = 1; i < count; i++) yield { to: '+14155550199' };
@@ -86,59 +98,14 @@ describe('memory of the messages a write created', () => {
   });
 
   it('still excludes a recent SID of an identical row', async () => {
-    const { TwilioDestination } = await import('../src/destination.js');
-    const { instantDispatcher } = await import('./helpers/instant-dispatcher.js');
-    const { baseConfig, messageJson } = await import('./helpers/twilio.js');
-    let creates = 0;
-    const first = messageJson({
-      sid: 'SM-first',
-      to: '+14155550100',
-      body: 'Hi',
-      date_created: new Date().toUTCString(),
-    });
-    const dispatcher = instantDispatcher((options) => {
-      if (options.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
-      creates++;
-      if (creates === 1) return { status: 201, body: JSON.stringify(first) };
-      if (creates === 2) return { status: 500, body: '{}' };
-      return { status: 201, body: JSON.stringify(messageJson({ sid: 'SM-second' })) };
-    });
-    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
-      dispatcher,
-      sleep: async () => {},
-    });
-    const results = await destination.write([{ to: '+14155550100' }, { to: '+14155550100' }]);
-    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(['SM-first', 'SM-second']);
+    const results = await identicalRows(2).write([{ to: '+14155550100' }, { to: '+14155550100' }]);
+    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(['SM-first', 'SM3']);
   });
-});
 
-describe('the look-up window', () => {
   it('forgets SIDs recorded before any look-up could see them', async () => {
-    const { TwilioDestination } = await import('../src/destination.js');
-    const { instantDispatcher } = await import('./helpers/instant-dispatcher.js');
-    const { baseConfig, messageJson } = await import('./helpers/twilio.js');
-    let creates = 0;
     let now = 0;
-    const first = messageJson({
-      sid: 'SM-first',
-      to: '+14155550100',
-      body: 'Hi',
-      date_created: new Date().toUTCString(),
-    });
-    const dispatcher = instantDispatcher((options) => {
-      if (options.method === 'GET') return { status: 200, body: JSON.stringify({ messages: [first] }) };
-      creates++;
-      // Each create takes the fake clock past the window (2 × 30 s skew + 1 s).
-      now += 70_000;
-      if (creates === 1) return { status: 201, body: JSON.stringify(first) };
-      if (creates === 2) return { status: 201, body: JSON.stringify(messageJson({ sid: 'SM-other' })) };
-      return { status: 500, body: '{}' };
-    });
-    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
-      dispatcher,
-      now: () => now,
-      sleep: async () => {},
-    });
+    // Each create takes the fake clock past the window (2 × 30 s skew + 1 s).
+    const destination = identicalRows(3, { now: () => now, onCreate: () => (now += 70_000) });
     const results = await destination.write([
       { to: '+14155550100' },
       { to: '+14155550199' },
