@@ -40,7 +40,7 @@ export interface SenderDeps extends SendRowDeps {
 
 /** One row's place in the output order. */
 interface Slot {
-  promise: Promise<RowResult>;
+  /** Set when the row is done. */
   result?: RowResult;
   /** When the row started (epoch ms); its first attempt is no earlier. */
   startedAt: number;
@@ -153,28 +153,26 @@ export async function* sendRows(
 
   /** Starts the row's request, or resolves its local or batch-level failure at once. */
   const start = (built: BuildResult | undefined, current: number): Slot => {
-    const settled = (result: RowResult): Slot => ({ promise: Promise.resolve(result), result, startedAt: 0 });
+    const settled = (result: RowResult): Slot => ({ result, startedAt: 0 });
     if (stopped) return settled({ status: 'failed', index: current, attempts: 0, error: { ...stopped } });
     if (signal?.aborted || built === undefined) {
       return settled({ status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) });
     }
     if (!built.ok) return settled({ status: 'failed', index: current, attempts: 0, error: built.error });
     inFlight++;
-    const slot: Slot = {
-      startedAt: deps.now(),
-      promise: sendOne(built.request, current, deps, created, hooks, signal).then((outcome: Outcome) => {
-        inFlight--;
-        // Set here, not when yielded, so that no further row starts after a batch-ending answer.
-        if (outcome.stop) stopped ??= outcome.stop;
-        slot.result = outcome.result;
-        if (deps.duplicateCheck && outcome.result.status === 'sent') {
-          created.set(outcome.result.messageSid, deps.now());
-          forgetOldCreated(deps.duplicateCheck);
-        }
-        notify?.();
-        return outcome.result;
-      }),
-    };
+    const slot: Slot = { startedAt: deps.now() };
+    // sendOne never rejects: every failure becomes the row's result.
+    void sendOne(built.request, current, deps, created, hooks, signal).then((outcome: Outcome) => {
+      inFlight--;
+      // Set here, not when yielded, so that no further row starts after a batch-ending answer.
+      if (outcome.stop) stopped ??= outcome.stop;
+      slot.result = outcome.result;
+      if (deps.duplicateCheck && outcome.result.status === 'sent') {
+        created.set(outcome.result.messageSid, deps.now());
+        forgetOldCreated(deps.duplicateCheck);
+      }
+      notify?.();
+    });
     return slot;
   };
 
@@ -202,10 +200,9 @@ export async function* sendRows(
       const head = slots[0];
       if (head === undefined) break;
       if (head.result === undefined) {
-        // Wake on the head's result or on any other completion that frees a slot.
+        // Wake on any completion: the head's, or another that frees a slot for the next row.
         await new Promise<void>((resolve) => {
           notify = resolve;
-          void head.promise.then(() => resolve());
         });
         notify = undefined;
         if (head.result === undefined) continue;
