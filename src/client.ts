@@ -12,7 +12,7 @@ import {
   type TwilioErrorBody,
   UnreadableResponseError,
 } from './errors.js';
-import { type Logger, silentLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import { parseRetryAfter } from './retry.js';
 import { VERSION } from './version.js';
 
@@ -30,7 +30,8 @@ export interface ClientConfig {
   timeoutMs: number;
   dispatcher: Dispatcher;
   now: () => number;
-  logger: Logger;
+  /** `undefined`: silent. */
+  logger: Logger | undefined;
 }
 
 /** A successful answer, parsed. */
@@ -87,8 +88,7 @@ export function createClient(config: ClientConfig) {
   // Built once: the same headers go with every request (undici only reads them).
   const getHeaders = { authorization, accept: 'application/json', 'user-agent': userAgent };
   const postHeaders = { ...getHeaders, 'content-type': 'application/x-www-form-urlencoded' };
-  // Log lines are built only for a logger that keeps them.
-  const logging = config.logger !== silentLogger;
+  const { logger } = config;
   const bases = { api: splitBase(config.apiBaseUrl), messaging: splitBase(config.messagingBaseUrl) };
 
   function send(
@@ -120,10 +120,10 @@ export function createClient(config: ClientConfig) {
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        if (logging) {
+        if (logger) {
           const ms = Math.round(performance.now() - started);
           const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
-          config.logger.debug(
+          logger.debug(
             `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
           );
         }

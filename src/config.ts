@@ -6,7 +6,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
-import { type Logger, silentLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import { isKnownCountry } from './phone.js';
 import type { PreviewOptions, ResolvedPreviewOptions } from './preview.js';
 import { checkCallbackUrl, classifySender } from './recipient.js';
@@ -412,7 +412,8 @@ export interface ResolvedOptions {
   onProgress: ((progress: Progress) => void) | undefined;
   dispatcher: Dispatcher | undefined;
   duplicateCheck: DuplicateCheckPolicy | undefined;
-  logger: Logger;
+  /** `undefined`: silent. */
+  logger: Logger | undefined;
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   now: () => number;
   random: () => number;
@@ -629,7 +630,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...DEFAULT_DUPLICATE_CHECK,
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
-      logger: o.logger ?? silentLogger,
+      logger: o.logger,
       sleep: o.sleep,
       now: o.now ?? Date.now,
       random: o.random ?? Math.random,

@@ -12,8 +12,3 @@ export interface Logger {
   /** Reserved for failures of the package itself; a failed row is a `warn`. */
   error(message: string): void;
 }
-
-const ignore = () => {};
-
-/** The default: silent. */
-export const silentLogger: Logger = { debug: ignore, info: ignore, warn: ignore, error: ignore };

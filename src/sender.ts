@@ -3,7 +3,7 @@
  * it, no 21611 pause), keeps up to `concurrency` requests in flight, yields exactly one `RowResult` per row
  * in input order, ends the batch when every remaining row would fail the same way, and adapts to 429s.
  */
-import { type Logger, silentLogger } from './logger.js';
+import type { Logger } from './logger.js';
 import { type BuildResult, messageSegments } from './message.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
 import { abortedBeforeStart } from './row-outcome.js';
@@ -28,7 +28,8 @@ export interface Progress {
 
 /** What the sender needs. */
 export interface SenderDeps extends SendRowDeps {
-  logger: Logger;
+  /** `undefined`: silent. */
+  logger: Logger | undefined;
   /** Requests in flight at most (the adaptive limit never exceeds it). */
   concurrency: number;
   /** Client-side pacing in segments per second; `undefined` sends as fast as the limits allow. */
@@ -64,8 +65,8 @@ export async function* sendRows(
   signal?: AbortSignal,
 ): AsyncGenerator<RowResult> {
   const sleep = deps.sleep ?? defaultSleep;
-  // Log lines are built only for a logger that keeps them.
-  const logging = deps.logger !== silentLogger;
+  // Log lines are built only when there is a logger.
+  const { logger } = deps;
   const iterator = toAsyncIterator(rows);
   const limit = new AdaptiveLimit(deps.concurrency);
   const rateSteps = new AdaptiveLimit(RATE_STEPS);
@@ -113,9 +114,9 @@ export async function* sendRows(
       if (limit.decrease(token)) {
         rateSteps.decrease(rateSteps.generation);
         applyRate();
-        if (deps.concurrency > 1 || bucket) {
+        if (logger && (deps.concurrency > 1 || bucket)) {
           const rate = bucket ? `, rate ${Math.round(bucket.rate * 100) / 100} segments/s` : '';
-          deps.logger.debug(`twilio-destination: 429, concurrency now ${limit.value}${rate}`);
+          logger.debug(`twilio-destination: 429, concurrency now ${limit.value}${rate}`);
         }
       }
     },
@@ -212,7 +213,7 @@ export async function* sendRows(
       counts.done++;
       if (result.status === 'sent') counts.sent++;
       else counts.failed++;
-      if (logging) logOutcome(deps.logger, result);
+      if (logger) logOutcome(logger, result);
       yield result;
     }
   } finally {

@@ -12,7 +12,6 @@ import {
   TimeoutError,
   TwilioApiError,
 } from '../src/errors.js';
-import { silentLogger } from '../src/logger.js';
 import { startServer } from './helpers/server.js';
 import { ACCOUNT_SID, AUTH_TOKEN } from './helpers/twilio.js';
 
@@ -34,7 +33,7 @@ function client(url: string, dispatcher: Agent, timeoutMs = 1000) {
     timeoutMs,
     dispatcher,
     now: Date.now,
-    logger: silentLogger,
+    logger: undefined,
   });
 }
 

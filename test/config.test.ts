@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../src/config.js';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
-import { silentLogger } from '../src/logger.js';
 import {
   ACCOUNT_SID,
   API_KEY_SECRET,
@@ -172,7 +171,7 @@ describe('parseOptions', () => {
       onProgress: undefined,
       dispatcher: undefined,
       duplicateCheck: { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 },
-      logger: silentLogger,
+      logger: undefined,
       sleep: undefined,
       now: undefined,
       random: undefined,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TwilioClient } from '../src/client.js';
 import { TwilioDestination } from '../src/destination.js';
-import { silentLogger } from '../src/logger.js';
 import { sendRows } from '../src/sender.js';
 import { instantDispatcher } from './helpers/instant-dispatcher.js';
 import { baseConfig, messageJson } from './helpers/twilio.js';
@@ -29,7 +28,7 @@ describe('sendRows', () => {
         sleep: async () => {},
         random: () => 1,
         now: () => 0,
-        logger: silentLogger,
+        logger: undefined,
         duplicateCheck: undefined,
         concurrency: 1,
         segmentsPerSecond: undefined,
