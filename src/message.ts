@@ -93,9 +93,10 @@ function read(row: Record<string, unknown>, mapping: FieldMapping, field: Destin
   return Object.hasOwn(row, column) ? row[column] : undefined;
 }
 
-function label(mapping: FieldMapping, field: DestinationField): string {
+/** Where a destination field was read from, when a mapping renamed it. */
+function source(mapping: FieldMapping, field: DestinationField): string {
   const column = mapping[field];
-  return column === undefined || column === field ? `"${field}"` : `"${field}" (column "${column}")`;
+  return column === undefined || column === field ? '' : ` (read from column "${column}")`;
 }
 
 /**
@@ -132,7 +133,8 @@ export function buildMessage(
   const record = row as Record<string, unknown>;
   const { mapping } = plan;
   const problem = (field: DestinationField, result: CheckResult | { ok: false; message: string }) =>
-    fail('invalid_row', `Row ${index}: ${label(mapping, field)}: ${(result as { message: string }).message}`);
+    // The check's message already names the field ("to" must be …).
+    fail('invalid_row', `Row ${index}: ${(result as { message: string }).message}${source(mapping, field)}`);
 
   let rawTo: unknown;
   let to: CheckResult;

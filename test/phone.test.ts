@@ -135,7 +135,7 @@ describe('write with settings.defaultCountry', () => {
         error: {
           code: 'invalid_row',
           message:
-            'Row 0: "to": "to" is not a possible phone number: it is too short (got "555-0100", read with settings.defaultCountry "US")',
+            'Row 0: "to" is not a possible phone number: it is too short (got "555-0100", read with settings.defaultCountry "US")',
           retryable: false,
         },
       },
@@ -152,7 +152,7 @@ describe('write with settings.defaultCountry', () => {
       error: {
         code: 'invalid_row',
         message:
-          'Row 0: "to": "to" must be a phone number in E.164 format such as +14155550100 (got "(415) 555-0100"); add a leading + and the country code, or set settings.defaultCountry (an ISO country code such as "US") to have national and loosely formatted numbers normalised',
+          'Row 0: "to" must be a phone number in E.164 format such as +14155550100 (got "(415) 555-0100"); add a leading + and the country code, or set settings.defaultCountry (an ISO country code such as "US") to have national and loosely formatted numbers normalised',
         retryable: false,
       },
     });

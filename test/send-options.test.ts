@@ -197,7 +197,7 @@ describe('Content templates: rows that fail locally', () => {
       'a row with media',
       { to: TO, first_name: 'Ann', media_url: 'https://example.com/a.png' },
       'invalid_row',
-      'Row 0: "media_url": a Content template (settings.contentSid) carries its own media; leave media_url empty, or send a text template (settings.messageTemplate) instead',
+      'Row 0: a Content template (settings.contentSid) carries its own media; leave media_url empty, or send a text template (settings.messageTemplate) instead',
     ],
   ])('fails %s before any request', async (_name, row, code, message) => {
     const { dest } = new TestConfig(content);

@@ -207,7 +207,9 @@ describe('write: rows that fail locally make no request', () => {
     const { dest } = destination({ mapping: { to: 'phone' } });
     const results = await dest.write([{ phone: '0415 555' }, 'not a row' as never, { phone: TO }]);
     expect(results.map((r) => r.status === 'failed' && r.error.message)).toEqual([
-      expect.stringMatching(/^Row 0: "to" \(column "phone"\): .*E\.164/),
+      expect.stringMatching(
+        /^Row 0: "to" must be a phone number in E\.164 format .* \(read from column "phone"\)$/,
+      ),
       'Row 1: a row must be an object of column values (got a string)',
       expect.stringMatching(/^Row 2: Template field "first_name"/),
     ]);
