@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
+    // Builds dist/ once: the CLI tests run the built bin.
+    globalSetup: ['test/helpers/build.ts'],
     restoreMocks: true,
     coverage: {
       provider: 'v8',

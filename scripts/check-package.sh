@@ -140,6 +140,16 @@ if (cd "$CONSUMER" && npm install --no-audit --no-fund --no-package-lock "$TARBA
     else
       fail "Node $VERSION: require() of twilio-destination and twilio-destination/simulator"
     fi
+    # The installed bin, through npm's link, sending the demo rows on the embedded simulator.
+    printf 'phone,name\n+14155550100,Ada\n' >"$CONSUMER/rows.csv"
+    if (cd "$CONSUMER" && PATH="$BIN:$PATH" ./node_modules/.bin/twilio-destination send rows.csv \
+      --template 'Hi {{name}}' --map to=phone --simulate >"$WORK/bin.out" 2>"$WORK/bin.err") \
+      && grep -q '"status":"sent"' "$WORK/bin.out"; then
+      pass "Node $VERSION: the twilio-destination bin sends a row on --simulate"
+    else
+      cat "$WORK/bin.out" "$WORK/bin.err"
+      fail "Node $VERSION: the twilio-destination bin sends a row on --simulate"
+    fi
   done
 else
   cat "$WORK/install.log"

@@ -3,6 +3,8 @@
  * of zod's issues into our `ValidationIssue`s: a dotted field path, a stable snake_case code and a message
  * that says what is expected. Values are never echoed for secret fields.
  */
+
+import { getCountries } from 'libphonenumber-js';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
@@ -14,47 +16,105 @@ import type { RetryPolicy } from './retry.js';
 import type { Progress } from './sender.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from './types.js';
 
-type Check = readonly [test: (value: string) => boolean, code: string, message: string];
+/**
+ * A check on a string: its test, the issue's code and message, and the JSON Schema keywords that state the
+ * same rule (a pattern, a length) for the manifest's JSON Schemas, when JSON Schema can state it.
+ */
+type Check = readonly [
+  test: (value: string) => boolean,
+  code: string,
+  message: string,
+  jsonSchema?: Readonly<Record<string, unknown>>,
+];
 
-/** A required string that passes each check in turn; the first failing check is the issue. */
+/**
+ * A required string that passes each check in turn; the first failing check is the issue. The checks' JSON
+ * Schema keywords become the schema's metadata, which zod's JSON Schema output carries. Where two checks
+ * give a pattern the later one is kept, so it must imply the earlier (a SID pattern implies "not blank").
+ */
 function text(...checks: Check[]) {
-  return z.string().superRefine((value, ctx) => {
-    for (const [test, code, message] of checks) {
-      if (!test(value)) {
-        ctx.addIssue({ code: 'custom', message, params: { code } });
-        return;
+  return z
+    .string()
+    .superRefine((value, ctx) => {
+      for (const [test, code, message] of checks) {
+        if (!test(value)) {
+          ctx.addIssue({ code: 'custom', message, params: { code } });
+          return;
+        }
       }
-    }
-  });
+    })
+    .meta(Object.assign({}, ...checks.map((check) => check[3])));
+}
+
+/** A check that the value matches `pattern`, stated in JSON Schema as the very same pattern. */
+function matches(pattern: RegExp, code: string, message: string): Check {
+  return [(v) => pattern.test(v), code, message, { pattern: pattern.source }];
 }
 
 const sidPattern = (prefix: string) => new RegExp(`^${prefix}[0-9a-fA-F]{32}$`);
-const notBlank: Check = [(v) => v.trim() !== '', 'empty', 'must not be empty'];
+const notBlank: Check = [
+  (v) => v.trim() !== '',
+  'empty',
+  'must not be empty',
+  // JavaScript's \S is exactly what trim() keeps.
+  { minLength: 1, pattern: '\\S' },
+];
 
-const accountSid = text(notBlank, [
-  (v) => sidPattern('AC').test(v),
-  'invalid_account_sid',
-  'Account SID must start with AC followed by 32 hexadecimal characters (find it in the Twilio Console under Account info)',
-]);
+/** JSON Schema annotations of a secret: never shown back, never logged (`x-secret` is our UI hint). */
+const SECRET = { writeOnly: true, 'x-secret': true } as const;
+
+const accountSid = text(
+  notBlank,
+  matches(
+    sidPattern('AC'),
+    'invalid_account_sid',
+    'Account SID must start with AC followed by 32 hexadecimal characters (find it in the Twilio Console under Account info)',
+  ),
+).meta({
+  title: 'Account SID',
+  description: 'AC followed by 32 hexadecimal characters: Twilio Console, Account info.',
+  examples: ['AC0123456789abcdef0123456789abcdef'],
+});
+const authToken = text(
+  notBlank,
+  matches(
+    /^[0-9a-fA-F]{32}$/,
+    'invalid_auth_token',
+    'Auth Token must be 32 hexadecimal characters (copy it from the Twilio Console under Account info)',
+  ),
+).meta({
+  title: 'Auth Token',
+  description: "The account's Auth Token, 32 hexadecimal characters: Twilio Console, Account info.",
+  ...SECRET,
+});
+const apiKeySid = text(
+  notBlank,
+  matches(
+    sidPattern('SK'),
+    'invalid_api_key_sid',
+    'API key SID must start with SK followed by 32 hexadecimal characters',
+  ),
+).meta({
+  title: 'API key SID',
+  description: 'SK followed by 32 hexadecimal characters: Twilio Console, API keys & tokens.',
+  examples: ['SK0123456789abcdef0123456789abcdef'],
+});
+const apiKeySecret = text(
+  notBlank,
+  // After notBlank, "no white space at all" is the same as this pattern.
+  matches(/^\S+$/, 'invalid_api_key_secret', 'API key secret must not contain white space'),
+).meta({
+  title: 'API key secret',
+  description: 'Shown once, when the API key was created.',
+  ...SECRET,
+});
 
 const credentialsSchema = z
   .strictObject({
     accountSid,
-    authToken: text(notBlank, [
-      (v) => /^[0-9a-fA-F]{32}$/.test(v),
-      'invalid_auth_token',
-      'Auth Token must be 32 hexadecimal characters (copy it from the Twilio Console under Account info)',
-    ]).optional(),
-    apiKeySid: text(notBlank, [
-      (v) => sidPattern('SK').test(v),
-      'invalid_api_key_sid',
-      'API key SID must start with SK followed by 32 hexadecimal characters',
-    ]).optional(),
-    apiKeySecret: text(notBlank, [
-      (v) => !/\s/.test(v),
-      'invalid_api_key_secret',
-      'API key secret must not contain white space',
-    ]).optional(),
+    authToken: authToken.optional(),
+    apiKeySid: apiKeySid.optional(),
+    apiKeySecret: apiKeySecret.optional(),
   })
   .superRefine((value, ctx) => {
     const token = value.authToken !== undefined;
@@ -79,6 +139,27 @@ const credentialsSchema = z
         params: { code: 'required' },
       });
     }
+  });
+
+/**
+ * The credentials as one static schema, for the manifest's JSON Schema: exactly one of the two kinds
+ * (`oneOf`), which states in JSON Schema the rule that `credentialsSchema`'s refinement checks. Validation
+ * uses `credentialsSchema`, whose issues are more specific.
+ */
+export const credentialsManifestSchema = z
+  .xor([
+    z.strictObject({ accountSid, authToken }).meta({
+      title: 'Account SID and Auth Token',
+      description: "The account's own credentials.",
+    }),
+    z.strictObject({ accountSid, apiKeySid, apiKeySecret }).meta({
+      title: 'API key',
+      description: 'An API key of the account (Twilio recommends these: each can be revoked on its own).',
+    }),
+  ])
+  .meta({
+    title: 'Twilio credentials',
+    description: 'The Account SID with either its Auth Token or an API key. Sent as HTTP Basic auth.',
   });
 
 /** A string checked by `check`, which returns the issue's code and message, or `undefined` when it is fine. */
@@ -118,6 +199,95 @@ function defaultCountryProblem(value: string): readonly [string, string] | undef
 const CONTENT_VARIABLE_KEY = /^[1-9]\d*$/;
 
 /**
+ * Every `from` that `classifySender` (recipient.ts) accepts, as one JSON Schema pattern: E.164, a
+ * `whatsapp:` address, a Messaging Service SID, a short code, an alphanumeric sender ID. The manifest test
+ * checks that the two agree.
+ */
+const SENDER_PATTERN =
+  '^(?:\\+[1-9]\\d{1,14}|whatsapp:\\+[1-9]\\d{1,14}|MG[0-9a-fA-F]{32}|\\d{5,6}|(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11})$';
+
+const from = text(notBlank, [
+  (v) => classifySender(v) !== undefined,
+  'invalid_sender',
+  'from must be a Twilio phone number in E.164 format (+15551234567), a Messaging Service SID (MG followed by 32 hexadecimal characters), a short code (5–6 digits), an alphanumeric sender ID (1–11 letters, digits or spaces, at least one letter) or whatsapp:+15551234567',
+  { pattern: SENDER_PATTERN },
+]).meta({
+  title: 'From',
+  description:
+    'The sender: a Twilio phone number in E.164 format, a Messaging Service SID (MG…), a short code, an alphanumeric sender ID or whatsapp:+15551234567.',
+  examples: ['+15551234567', 'MG0123456789abcdef0123456789abcdef', 'whatsapp:+15551234567'],
+});
+const messageTemplate = text(notBlank).meta({
+  title: 'Message template',
+  description:
+    'The message body, with {{field}} placeholders filled from each row (mustache syntax; nothing is escaped). An empty placeholder fails its row: put optional parts in {{#field}}…{{/field}}.',
+  examples: ['Hi {{first_name}}, your order {{order_id}} has shipped.'],
+  'x-widget': 'textarea',
+});
+const defaultCountry = checked(defaultCountryProblem).meta({
+  title: 'Default country',
+  description:
+    'ISO 3166-1 alpha-2 code for recipients written without a country code: they are normalised to E.164. Without it, recipients must already be E.164.',
+  // The codes isKnownCountry accepts: exact, and a list a UI can offer.
+  enum: getCountries().sort(),
+});
+const smartEncoded = z.boolean().meta({
+  title: 'Smart encoding',
+  description:
+    'Twilio replaces look-alike Unicode (curly quotes, dashes) with GSM-7 characters, so one character does not triple the segments.',
+  default: false,
+});
+// Twilio's range for ValidityPeriod, in seconds.
+const validityPeriod = z.number().int().min(1).max(36_000).meta({
+  title: 'Validity period (seconds)',
+  description:
+    "How long a message may wait in Twilio's queue before Twilio drops it; for messages worthless when late. Twilio's default is 36000.",
+});
+const shortenUrls = z.boolean().meta({
+  title: 'Shorten URLs',
+  description:
+    "Twilio replaces links with short links on the Messaging Service's domain. Messaging Service senders (MG…) only.",
+  default: false,
+});
+const statusCallback = checked((value) => {
+  if (value.trim() === '') return ['empty', 'must not be empty'];
+  const url = checkCallbackUrl('settings.statusCallback', value);
+  return url.ok ? undefined : ['invalid_url', url.message];
+}).meta({
+  title: 'Status callback URL',
+  description:
+    "Twilio posts each message's status changes here; a row's status_callback overrides it. http(s), no underscore in the host.",
+  format: 'uri',
+  pattern: '^[Hh][Tt][Tt][Pp][Ss]?://',
+});
+const maxSegments = z.number().int().min(1).max(1600).meta({
+  title: 'Maximum segments per message',
+  description:
+    'A message that would take more segments fails its row before any request. An MMS counts as 1.',
+});
+const contentSid = text(
+  notBlank,
+  matches(
+    sidPattern('HX'),
+    'invalid_content_sid',
+    'settings.contentSid must start with HX followed by 32 hexadecimal characters (copy it from the Twilio Console under Messaging > Content Template Builder)',
+  ),
+).meta({
+  title: 'Content template SID',
+  description:
+    'A Content template (HX…), sent instead of a body: business-initiated WhatsApp messages outside the 24-hour window need one.',
+});
+// The key pattern is metadata only: settingsSchema checks the raw input's keys itself (see there).
+const contentVariables = z
+  .record(z.string().meta({ pattern: CONTENT_VARIABLE_KEY.source }), text(notBlank))
+  .meta({
+    title: 'Content variables',
+    description:
+      "The Content template's variable numbers, each with a {{field}} template rendered per row and sent as ContentVariables.",
+    examples: [{ '1': '{{first_name}}', '2': '{{order_id}}' }],
+  });
+
+/**
  * The settings schema for this input: which keys are required or forbidden depends on whether `contentSid`
  * is set, and is decided per key (not in an object-level refinement, which zod skips as soon as any key has
  * the wrong type) so that every problem is reported at once.
@@ -128,23 +298,17 @@ function settingsSchema(input: unknown) {
   const content = own('contentSid') !== undefined;
   const sender = typeof own('from') === 'string' ? classifySender(own('from') as string) : undefined;
   return z.strictObject({
-    from: text(notBlank, [
-      (v) => classifySender(v) !== undefined,
-      'invalid_sender',
-      'from must be a Twilio phone number in E.164 format (+15551234567), a Messaging Service SID (MG followed by 32 hexadecimal characters), a short code (5–6 digits), an alphanumeric sender ID (1–11 letters, digits or spaces, at least one letter) or whatsapp:+15551234567',
-    ]),
+    from,
     messageTemplate: content
       ? forbidden(
           'template_and_content',
           'Set either settings.messageTemplate (a text message) or settings.contentSid (a Content template), not both: with contentSid the text comes from the Content template and no Body is sent',
         )
-      : text(notBlank),
-    defaultCountry: checked(defaultCountryProblem).optional(),
-    smartEncoded: z.boolean().optional(),
-    // Twilio's range for ValidityPeriod, in seconds.
-    validityPeriod: z.number().int().min(1).max(36_000).optional(),
-    shortenUrls: z
-      .boolean()
+      : messageTemplate,
+    defaultCountry: defaultCountry.optional(),
+    smartEncoded: smartEncoded.optional(),
+    validityPeriod: validityPeriod.optional(),
+    shortenUrls: shortenUrls
       .superRefine((value, ctx) => {
         // Twilio shortens links on the domain configured for a Messaging Service; other senders have none.
         if (value && sender !== undefined && sender !== 'messaging_service') {
@@ -157,20 +321,11 @@ function settingsSchema(input: unknown) {
         }
       })
       .optional(),
-    statusCallback: checked((value) => {
-      if (value.trim() === '') return ['empty', 'must not be empty'];
-      const url = checkCallbackUrl('settings.statusCallback', value);
-      return url.ok ? undefined : ['invalid_url', url.message];
-    }).optional(),
-    maxSegments: z.number().int().min(1).max(1600).optional(),
-    contentSid: text(notBlank, [
-      (v) => sidPattern('HX').test(v),
-      'invalid_content_sid',
-      'settings.contentSid must start with HX followed by 32 hexadecimal characters (copy it from the Twilio Console under Messaging > Content Template Builder)',
-    ]).optional(),
+    statusCallback: statusCallback.optional(),
+    maxSegments: maxSegments.optional(),
+    contentSid: contentSid.optional(),
     contentVariables: content
-      ? z
-          .record(z.string(), text(notBlank))
+      ? contentVariables
           .superRefine((_value, ctx) => {
             // The raw input's own keys: a "__proto__" key would not survive into the parsed record.
             for (const key of Object.keys(own('contentVariables') as object)) {
@@ -190,6 +345,42 @@ function settingsSchema(input: unknown) {
         ),
   });
 }
+
+/** The settings both kinds of message share, in the order `settingsSchema` lists them. */
+const sharedSettings = {
+  defaultCountry: defaultCountry.optional(),
+  smartEncoded: smartEncoded.optional(),
+  validityPeriod: validityPeriod.optional(),
+  shortenUrls: shortenUrls.optional(),
+  statusCallback: statusCallback.optional(),
+  maxSegments: maxSegments.optional(),
+};
+
+/**
+ * The settings as one static schema, for the manifest's JSON Schema: a text message or a Content template
+ * (`oneOf`, which states the rules that `settingsSchema` builds per input), with the same fields. JSON
+ * Schema's `if`/`then` states what shortenUrls' check enforces. Validation uses `settingsSchema`.
+ */
+export const settingsManifestSchema = z
+  .xor([
+    z.strictObject({ from, messageTemplate, ...sharedSettings }).meta({
+      title: 'Text message',
+      description: 'The body is rendered from the message template for each row.',
+    }),
+    z
+      .strictObject({ from, ...sharedSettings, contentSid, contentVariables: contentVariables.optional() })
+      .meta({
+        title: 'Content template',
+        description: 'A Content template approved at Twilio, with its variables filled from each row.',
+      }),
+  ])
+  .meta({
+    title: 'Twilio SMS/MMS settings',
+    description: 'The sender, the message and the send options.',
+    if: { type: 'object', properties: { shortenUrls: { const: true } }, required: ['shortenUrls'] },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keyword, in a value never awaited.
+    then: { type: 'object', properties: { from: { type: 'string', pattern: sidPattern('MG').source } } },
+  });
 
 const column = text(notBlank);
 const mappingSchema = z.strictObject({
@@ -590,6 +781,8 @@ const previewOptionsSchema = z.strictObject({
       message: 'must be an AbortSignal',
     })
     .optional(),
+  // Checked with the configuration (checkSyncMode), as `write` checks it.
+  mode: z.unknown().optional(),
 });
 
 /** Validates `preview()`'s options and fills in the defaults. */

@@ -21,11 +21,13 @@ import { preparePlan } from './plan.js';
 import { type PreviewOptions, type PreviewResult, previewRows } from './preview.js';
 import { classifySender } from './recipient.js';
 import { type SenderDeps, sendRows } from './sender.js';
+import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,
   DestinationConfig,
   Row,
   RowResult,
+  ValidationIssue,
   ValidationResult,
   WriteOptions,
 } from './types.js';
@@ -93,8 +95,8 @@ export class TwilioDestination {
 
   /**
    * Sends one message per row, in order, and returns exactly one result per row, in input order.
-   * Throws `ConfigError` (before any request) when the configuration or options are invalid; never
-   * throws because of a row.
+   * Throws `ConfigError` (before any request) when the configuration or options are invalid, or when
+   * `options.mode` is not `insert` (Twilio messages are append-only); never throws because of a row.
    */
   async write(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): Promise<RowResult[]> {
     const results: RowResult[] = [];
@@ -113,7 +115,7 @@ export class TwilioDestination {
    * ```
    */
   stream(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): AsyncGenerator<RowResult> {
-    const { config, resolved, plan } = this.#prepare();
+    const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
     const deps: SenderDeps = {
       client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
@@ -149,7 +151,7 @@ export class TwilioDestination {
   ): Promise<PreviewResult> {
     const parsed = parsePreviewOptions(options);
     if (!parsed.ok) throw new ConfigError(parsed.issues);
-    const { plan } = this.#prepare();
+    const { plan } = this.#prepare(checkSyncMode(options.mode));
     return previewRows(rows, plan, parsed.value);
   }
 
@@ -172,11 +174,22 @@ export class TwilioDestination {
     return options?.dispatcher;
   }
 
-  /** Validates everything `write` needs, once per call; throws one `ConfigError` listing every problem. */
-  #prepare(): { config: ResolvedConfig; resolved: ResolvedOptions; plan: MessagePlan } {
+  /**
+   * Validates everything `write` needs, once per call; throws one `ConfigError` listing every problem,
+   * `callIssues` (the call's own, such as its sync mode) included.
+   */
+  #prepare(callIssues: ValidationIssue[]): {
+    config: ResolvedConfig;
+    resolved: ResolvedOptions;
+    plan: MessagePlan;
+  } {
     const config = parseConfig(this.#config);
     const options = parseOptions(this.#options);
-    const issues = [...(config.ok ? [] : config.issues), ...(options.ok ? [] : options.issues)];
+    const issues = [
+      ...(config.ok ? [] : config.issues),
+      ...(options.ok ? [] : options.issues),
+      ...callIssues,
+    ];
     let plan: MessagePlan | undefined;
     if (config.ok) {
       const prepared = preparePlan(config.value.settings, config.value.mapping);

@@ -18,6 +18,15 @@ export {
   UnreadableResponseError,
 } from './errors.js';
 export type { Logger } from './logger.js';
+export {
+  type AudienceSyncMode,
+  type DestinationField,
+  type DestinationFieldName,
+  type DestinationManifest,
+  type JsonSchema,
+  type ManifestFeatures,
+  manifest,
+} from './manifest.js';
 export { SEGMENT_RATE_PRESETS } from './pacing.js';
 export type {
   PreviewCostlyRow,
@@ -39,6 +48,7 @@ export {
   type VerifyTwilioSignatureArgs,
   verifyTwilioSignature,
 } from './signature.js';
+export type { SyncModeSupport } from './sync-modes.js';
 export type {
   ApiKeyCredentials,
   AuthTokenCredentials,
@@ -51,6 +61,7 @@ export type {
   RowErrorCode,
   RowResult,
   SentRowResult,
+  SyncMode,
   TargetSettings,
   ValidationIssue,
   ValidationResult,

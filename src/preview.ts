@@ -6,7 +6,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { buildMessage, describeCharacters, type MessagePlan, type MessageRequest } from './message.js';
 import { countSegments, type Encoding, type SegmentInfo, smartEncodable } from './segments.js';
-import type { RowError, RowErrorCode } from './types.js';
+import type { RowError, RowErrorCode, SyncMode } from './types.js';
 
 /** Why a ready row deserves a look before sending. */
 export type PreviewWarningCode = 'smart_encodable' | 'many_segments' | 'segments_estimated';
@@ -127,6 +127,12 @@ export interface PreviewOptions {
   mostExpensive?: number;
   /** Aborting stops the preview: it rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * The sync mode `write` would be called with: any but `insert` throws the `ConfigError` that `write`
+   * would throw, so the dry run tells the truth about the run.
+   * @default 'insert'
+   */
+  mode?: SyncMode;
 }
 
 /** Preview options with the defaults filled in. */

@@ -220,8 +220,22 @@ export interface FailedRowResult {
 /** Exactly one per input row, in input order. */
 export type RowResult = SentRowResult | FailedRowResult;
 
+/**
+ * A sync engine's sync modes. Twilio messages are append-only, so this destination supports `insert` only
+ * (see `manifest.syncModes` for why each other mode is refused).
+ */
+export type SyncMode = 'insert' | 'upsert' | 'update' | 'mirror';
+
 /** `write()`'s second argument. */
 export interface WriteOptions {
   /** Aborting stops sending: the request in flight is cancelled and every row not started fails `aborted`. */
   signal?: AbortSignal;
+  /**
+   * The sync engine's mode for this run. Only `insert` (the default) is supported: any other mode is refused
+   * with a `ConfigError` before any request, because a sent message can be neither updated nor deleted. The
+   * other modes are in the type so that an engine can pass its mode through and get that reason, rather
+   * than a type error at its generic call site.
+   * @default 'insert'
+   */
+  mode?: SyncMode;
 }

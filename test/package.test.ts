@@ -25,6 +25,7 @@ it('exports the public surface and nothing else', () => {
     'isConfigError',
     'isTwilioApiError',
     'isTwilioDestinationError',
+    'manifest',
     'verifyTwilioSignature',
   ]);
 });

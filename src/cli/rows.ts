@@ -1,0 +1,119 @@
+/**
+ * Rows from a CSV or JSON Lines stream, one at a time, so that memory stays flat however long the file:
+ * CSV through csv-parse's streaming parser (the header row names the columns), JSON Lines through
+ * node:readline. A malformed record is an `InputError` naming the source and the line.
+ */
+import { extname } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import { parse } from 'csv-parse';
+import type { Row } from '../index.js';
+
+/** The row formats the CLI reads. */
+export type RowFormat = 'csv' | 'jsonl';
+
+/** The input cannot be read as rows: a malformed CSV record, a line that is not a JSON object, an I/O error. */
+export class InputError extends Error {
+  /** Always `'InputError'`. */
+  override name = 'InputError';
+}
+
+const EXTENSIONS: Readonly<Record<string, RowFormat>> = {
+  '.csv': 'csv',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+};
+
+/**
+ * The format of `path`: `--format` when given, else the file's extension; `undefined` when neither says
+ * (stdin, or an unknown extension), which the caller reports as a usage error.
+ *
+ * @example
+ * ```ts
+ * formatOf('rows.ndjson', undefined); // 'jsonl'
+ * ```
+ */
+export function formatOf(path: string | undefined, format: RowFormat | undefined): RowFormat | undefined {
+  return format ?? (path === undefined ? undefined : EXTENSIONS[extname(path).toLowerCase()]);
+}
+
+/** Reads rows of `format` from `input`; `name` (a path, or `stdin`) starts every error message. */
+export function readRows(input: Readable, format: RowFormat, name: string): AsyncGenerator<Row> {
+  return format === 'csv' ? readCsv(input, name) : readJsonLines(input, name);
+}
+
+/** CSV with a header row: one object per record, every value a string (empty lines are skipped). */
+export async function* readCsv(input: Readable, name: string): AsyncGenerator<Row> {
+  const parser = parse({ columns: true, bom: true, skip_empty_lines: true });
+  input.once('error', (error) => parser.destroy(error));
+  try {
+    for await (const record of input.pipe(parser)) yield record as Row;
+  } catch (error) {
+    // csv-parse names the line: "Invalid Record Length: expect 3, got 2 on line 4".
+    throw new InputError(`${name}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    input.destroy();
+  }
+}
+
+/** JSON Lines: one JSON object per line; blank lines are skipped. */
+export async function* readJsonLines(input: Readable, name: string): AsyncGenerator<Row> {
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let number = 0;
+  try {
+    for await (const raw of lines) {
+      number++;
+      // A byte-order mark may start the file.
+      const line = number === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+      if (line.trim() === '') continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(line);
+      } catch (error) {
+        throw new InputError(`${name} line ${number}: not valid JSON (${(error as Error).message})`);
+      }
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
+        throw new InputError(`${name} line ${number}: a row must be a JSON object (got ${got})`);
+      }
+      yield value as Row;
+    }
+  } catch (error) {
+    throw error instanceof InputError
+      ? error
+      : new InputError(`${name}: ${(error as Error).message}`, { cause: error });
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+}
+
+/** How many rows `rows` holds (reading them all, one at a time). */
+export async function countRows(rows: AsyncIterable<Row>): Promise<number> {
+  let count = 0;
+  for await (const _ of rows) count++;
+  return count;
+}
+
+/**
+ * Passes `rows` on until `stop()` says so or reading fails; then it simply ends, keeping the error in
+ * `state.error`. The package never sees a throwing source, so the rows already sent keep their results.
+ */
+export async function* guardRows(
+  rows: AsyncIterable<Row>,
+  state: { error?: Error },
+  stop: () => boolean,
+): AsyncGenerator<Row> {
+  const iterator = rows[Symbol.asyncIterator]();
+  try {
+    while (!stop()) {
+      const next = await iterator.next();
+      if (next.done) return;
+      yield next.value;
+    }
+  } catch (error) {
+    state.error = error as Error;
+  } finally {
+    await iterator.return?.();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The built bin (dist/cli/main.js, built by the global setup) run as a child process, as a user runs it:
+ * real argv, environment, pipes and signals, against a simulator started here.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TwilioSimulator } from '../../src/simulator/index.js';
+import { CSV_ROWS, envFor, fixture, jsonLines, libraryResults, simulator, TEMPLATE } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+let sim: TwilioSimulator;
+let dir: string;
+beforeEach(async () => {
+  sim = await simulator();
+  dir = await mkdtemp(join(tmpdir(), 'twilio-destination-bin-'));
+});
+afterEach(async () => {
+  await sim.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+interface Exit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Starts the bin with only `env` (no inherited TWILIO_* variables). */
+function start(
+  args: string[],
+  env: Record<string, string> = {},
+  script = BIN,
+): ChildProcess & { done: Promise<Exit> } {
+  const child = spawn(process.execPath, [script, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return Object.assign(child, { done });
+}
+
+function run(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Exit> {
+  const child = start(args, env);
+  child.stdin?.end(stdin);
+  return child.done;
+}
+
+const sendArgs = (...extra: string[]) => [
+  'send',
+  '--api-base-url',
+  sim.url,
+  '--from',
+  '+15005550006',
+  '--template',
+  TEMPLATE,
+  '--map',
+  'to=phone',
+  ...extra,
+];
+
+describe('the twilio-destination bin', () => {
+  it('sends a CSV file with credentials from the environment only, writing every result to --out', async () => {
+    const out = join(dir, 'results.jsonl');
+    const result = await run(sendArgs(fixture('customers.csv'), '--out', out), envFor(sim));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(jsonLines(await readFile(out, 'utf8'))).toEqual(await libraryResults(CSV_ROWS));
+    expect(result.stderr.split('\n').slice(0, 5)).toEqual([
+      'Sent 2 of 5 rows; 3 failed (invalid_row 1, twilio_rejected 1, template_error 1).',
+      expect.stringMatching(/^ {2}\[invalid_row\] Row 2: /),
+      expect.stringMatching(/^ {2}\[twilio_rejected\] Row 3: /),
+      expect.stringMatching(/^ {2}\[template_error\] Row 4: /),
+      `Segments: 2. Results: ${out}, one line per row.`,
+    ]);
+    expect(result.stdout + result.stderr).not.toContain(sim.credentials.authToken);
+  });
+
+  it('reads JSON Lines from a pipe with an API key, writes the results to stdout, and exits 0', async () => {
+    const rows = CSV_ROWS.slice(0, 2);
+    const env = {
+      TWILIO_ACCOUNT_SID: sim.credentials.accountSid,
+      TWILIO_API_KEY: sim.apiKey.sid,
+      TWILIO_API_SECRET: sim.apiKey.secret,
+    };
+    const result = await run(
+      sendArgs('--format', 'jsonl'),
+      env,
+      rows.map((r) => JSON.stringify(r)).join('\n'),
+    );
+    expect(result.code).toBe(0);
+    expect(jsonLines(result.stdout)).toEqual(await libraryResults(rows));
+    expect(result.stderr).toMatch(/^Sent 2 of 2 rows\.\n/);
+    expect(result.stdout + result.stderr).not.toContain(sim.apiKey.secret);
+  });
+
+  it('runs on the embedded simulator with --simulate, saying that nothing leaves the machine', async () => {
+    const result = await run([
+      'send',
+      fixture('customers.jsonl'),
+      '--simulate',
+      '--template-file',
+      fixture('template.txt'),
+      '--map',
+      'to=phone',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Nothing leaves this machine: no message is sent');
+    expect(jsonLines(result.stdout).map((r) => (r as { status: string }).status)).toEqual([
+      'sent',
+      'sent',
+      'failed',
+    ]);
+  });
+
+  it('exits 2 with a clear message on usage and configuration errors, and never echoes a secret', async () => {
+    const env = envFor(sim);
+    const unknown = await run(sendArgs('--colour', 'blue'), env);
+    expect(unknown).toMatchObject({ code: 2, stdout: '' });
+    expect(unknown.stderr).toMatch(/^error: unknown option '--colour'/);
+
+    const map = await run(sendArgs('--map', 'phone'), env);
+    expect(map.code).toBe(2);
+    expect(map.stderr).toContain("argument 'phone' is invalid. expected field=column");
+
+    const missing = await run(['send', fixture('customers.csv'), '--api-base-url', sim.url], env);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--template [required]: give the message with --template <text>');
+    expect(missing.stderr).toContain('--from [required]');
+
+    const flag = await run([
+      ...sendArgs(fixture('customers.csv')),
+      `--auth-token=${sim.credentials.authToken}`,
+    ]);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('credentials are not accepted as flags');
+    expect(flag.stderr).not.toContain(sim.credentials.authToken);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('prints its help through a symlink, as npm installs it', async () => {
+    const link = join(dir, 'twilio-destination');
+    await symlink(BIN, link);
+    const child = start(['--help'], {}, link);
+    const result = await child.done;
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: twilio-destination [options] [command]');
+  });
+
+  it('stops cleanly on Ctrl-C: exit 130, every row has a result, nothing is sent afterwards', async () => {
+    sim.configure({ latency: { fixedMs: 150 } });
+    const out = join(dir, 'results.jsonl');
+    const child = start(sendArgs(fixture('eight.csv'), '--out', out), envFor(sim));
+    while (sim.messages.length < 2) await sleep(10);
+    const killedAt = Date.now();
+    child.kill('SIGINT');
+    const result = await child.done;
+    const createdAtExit = sim.requests.length;
+
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('SIGINT: stopping.');
+    expect(result.stderr).toContain('Interrupted (SIGINT)');
+    const results = jsonLines(await readFile(out, 'utf8')) as {
+      status: string;
+      messageSid?: string;
+      error?: { code: string; possiblySent?: boolean };
+    }[];
+    expect(results).toHaveLength(8);
+    const sent = results.filter((r) => r.status === 'sent');
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(results.slice(sent.length).every((r) => r.error?.code === 'aborted')).toBe(true);
+    // Every message the simulator holds is reported sent, or by a row that says it may have been sent.
+    const maybe = results.filter((r) => r.error?.possiblySent === true).length;
+    const unclaimed = sim.messages.filter((m) => !sent.some((r) => r.messageSid === m.sid));
+    expect(unclaimed.length).toBeLessThanOrEqual(maybe);
+    expect(sim.messages.length).toBeLessThanOrEqual(sent.length + 1);
+    // At most the request already on its way as the signal arrived; none after the process ended.
+    expect(sim.requests.filter((r) => r.at.getTime() > killedAt).length).toBeLessThanOrEqual(1);
+    await sleep(300);
+    expect(sim.requests.length).toBe(createdAtExit);
+  });
+});
