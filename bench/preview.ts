@@ -9,15 +9,11 @@ import calculator from 'sms-segments-calculator';
 import { TwilioDestination } from '../src/destination.js';
 import type { PreviewReadyRow } from '../src/preview.js';
 import type { Row } from '../src/types.js';
+import { type BenchResult, NAMES } from './segments.js';
+
+export type { BenchResult };
 
 const { SegmentedMessage } = calculator;
-
-/** One measured figure. */
-export interface BenchResult {
-  name: string;
-  value: number;
-  unit: string;
-}
 
 /** Options for {@link benchPreview}. */
 export interface BenchPreviewOptions {
@@ -30,7 +26,6 @@ export interface BenchPreviewOptions {
   log?: (line: string) => void;
 }
 
-const NAMES = ['Anna', 'Bob', 'Chidi', 'Dolores', 'Émile', 'Øystein', 'Søren', 'Miguel', 'Åsa', 'Jürgen'];
 const NOTES = [
   'Your order has shipped and should arrive on Tuesday.',
   'Your appointment is confirmed for 10:30.',

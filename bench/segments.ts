@@ -26,7 +26,19 @@ export interface BenchSegmentsOptions {
   log?: (line: string) => void;
 }
 
-const NAMES = ['Anna', 'Bob', 'Chidi', 'Dolores', 'Émile', 'Øystein', 'Søren', 'Miguel', 'Åsa', 'Jürgen'];
+/** First names for generated bodies, some with characters outside GSM-7. */
+export const NAMES = [
+  'Anna',
+  'Bob',
+  'Chidi',
+  'Dolores',
+  'Émile',
+  'Øystein',
+  'Søren',
+  'Miguel',
+  'Åsa',
+  'Jürgen',
+];
 const SENTENCES = [
   'Your order #{n} has shipped and should arrive on Tuesday.',
   'Track it at https://example.com/t/{id}.',
