@@ -127,8 +127,22 @@ export function createClient(config: ClientConfig) {
             `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
           );
         }
-        if (error) reject(error);
-        else resolve(value as RawResponse);
+        if (!error) resolve(value as RawResponse);
+        else if (status >= 200 && status < 300 && !(error instanceof AbortedError)) {
+          // Twilio said 2xx, so the message exists, even though the answer was cut off (a reset mid-body, a
+          // timeout after the headers): never a network failure that could be retried into a second text.
+          const requestId = header(headers, 'twilio-request-id');
+          reject(
+            new UnreadableResponseError(
+              `Twilio's HTTP ${status} answer to ${method} ${path} was cut off (${error.message})`,
+              {
+                httpStatus: status,
+                requestId,
+                cause: error,
+              },
+            ),
+          );
+        } else reject(error);
       };
       const stop = (error: Error) => {
         failure ??= error;
@@ -214,7 +228,7 @@ export function createClient(config: ClientConfig) {
     const errorBody: TwilioErrorBody = {};
     if (typeof record['code'] === 'number') errorBody.code = record['code'];
     if (typeof record['message'] === 'string') errorBody.message = redact(record['message']);
-    if (typeof record['more_info'] === 'string') errorBody.moreInfo = record['more_info'];
+    if (typeof record['more_info'] === 'string') errorBody.moreInfo = redact(record['more_info']);
     throw new TwilioApiError({
       httpStatus: raw.status,
       method,

@@ -3,7 +3,13 @@
  * possiblySent, Twilio's fields), and the answers that end the whole batch. Pure functions.
  */
 import type { MessageResource } from './client.js';
-import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
+import {
+  AbortedError,
+  NetworkError,
+  TwilioApiError,
+  TwilioDestinationError,
+  UnreadableResponseError,
+} from './errors.js';
 import type { RowError, SentRowResult } from './types.js';
 
 /** Thrown out of the retry loop when the batch must end at this row. */
@@ -130,7 +136,10 @@ export function toRowError(
   unresolved: boolean,
   signal?: AbortSignal,
 ): RowError {
-  if (error instanceof AbortedError || signal?.aborted) {
+  // The caller's abort: the client's own AbortedError, or the abort of a wait between attempts. Any other
+  // error keeps its own meaning even if the signal fired meanwhile: an abort must not hide that a message
+  // may exist.
+  if (error instanceof AbortedError || (signal?.aborted && !(error instanceof TwilioDestinationError))) {
     const written = error instanceof AbortedError && error.written;
     return {
       code: 'aborted',
@@ -206,12 +215,16 @@ export function toRowError(
 
 /** The message may exist and the look-up could not tell: never resend blindly. */
 export function lookupFailed(failure: LookupFailed, index: number, signal?: AbortSignal): RowError {
-  const base = toRowError(failure.original, index, true, signal);
-  const { original } = failure;
+  const { original, lookupError } = failure;
+  // An abort that stopped the look-up makes the row aborted; otherwise the row keeps its own failure.
+  const aborted =
+    lookupError instanceof AbortedError ||
+    (signal?.aborted && !(lookupError instanceof TwilioDestinationError));
+  const base = toRowError(aborted ? new AbortedError(true) : original, index, true, signal);
   const what =
     base.code === 'aborted'
       ? 'the write was aborted while checking whether an earlier attempt had created the message'
-      : `${original instanceof TwilioApiError ? `Twilio answered ${describeAnswer(original)}` : (original as Error).message}, and checking whether Twilio had created the message failed too (${(failure.lookupError as Error).message})`;
+      : `${original instanceof TwilioApiError ? `Twilio answered ${describeAnswer(original)}` : (original as Error).message}, and checking whether Twilio had created the message failed too (${(lookupError as Error).message})`;
   return {
     ...base,
     message: `Row ${index}: ${what}; it may exist, so check before sending this row again`,

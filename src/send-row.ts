@@ -37,7 +37,7 @@ export interface SendRowDeps {
 /** Hooks the scheduler uses to pace attempts and learn from their answers. */
 export interface AttemptHooks {
   /** Awaited before every attempt (a 21611 pause); returns a token passed back with the answer. */
-  beforeAttempt(): Promise<number>;
+  beforeAttempt(): Promise<{ token: number; stop?: RowError }>;
   /** A 429 for an attempt that started with `token`. */
   rateLimited(token: number): void;
   /** A 21611: the sender's queue is full; new sends wait `ms` (the row's own retry wait). */
@@ -55,11 +55,13 @@ export interface Outcome {
 }
 
 /**
- * A look-up met a batch-ending answer (401, 403, 404): the batch ends as it would for a create, and this
+ * A look-up met a batch-ending answer (401, 404): the batch ends as it would for a create, and this
  * row, whose message may exist, is possibly sent.
  */
 function lookupStop(lookupError: unknown, index: number): BatchStop | undefined {
-  if (!(lookupError instanceof TwilioApiError)) return undefined;
+  // A 403 on the list only says the credentials may not read messages (a restricted API key that may
+  // still create them): that row cannot be settled, but the batch can go on.
+  if (!(lookupError instanceof TwilioApiError) || lookupError.httpStatus === 403) return undefined;
   const stop = batchStop(lookupError, index);
   if (!stop) return undefined;
   const message = `${stop.rowError.message} (this answered the check for a message an earlier attempt may have created, so it may exist: check before sending this row again)`;
@@ -89,7 +91,10 @@ export async function sendOne(
   try {
     const response = await pRetry(
       async () => {
-        token = await hooks.beforeAttempt();
+        const gate = await hooks.beforeAttempt();
+        // Another row ended the batch while this one waited to retry: no further request.
+        if (gate.stop) throw new BatchStop(gate.stop, gate.stop);
+        token = gate.token;
         if (attempts++ === 0) firstAttemptAt = deps.now();
         return client.createMessage(deps.accountSid, form, { signal });
       },

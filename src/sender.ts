@@ -62,8 +62,11 @@ export async function* sendRows(
   rows: Iterable<unknown> | AsyncIterable<unknown>,
   build: (row: unknown, index: number) => BuildResult,
   deps: SenderDeps,
-  signal?: AbortSignal,
+  callerSignal?: AbortSignal,
 ): AsyncGenerator<RowResult> {
+  // Aborted when the consumer stops iterating early, so that no request goes on unreported.
+  const stopping = new AbortController();
+  const signal = callerSignal ? AbortSignal.any([callerSignal, stopping.signal]) : stopping.signal;
   const sleep = deps.sleep ?? defaultSleep;
   // Log lines are built only when there is a logger.
   const { logger } = deps;
@@ -107,7 +110,7 @@ export async function* sendRows(
     async beforeAttempt() {
       const wait = pausedUntil - deps.now();
       if (wait > 0) await sleep(wait, signal);
-      return limit.generation;
+      return stopped ? { token: limit.generation, stop: { ...stopped } } : { token: limit.generation };
     },
     rateLimited(token) {
       // Twilio limits concurrent requests per account (20429): halve concurrency and rate at once.
@@ -156,7 +159,7 @@ export async function* sendRows(
   const start = (built: BuildResult | undefined, current: number): Slot => {
     const settled = (result: RowResult): Slot => ({ result, startedAt: 0 });
     if (stopped) return settled({ status: 'failed', index: current, attempts: 0, error: { ...stopped } });
-    if (signal?.aborted || built === undefined) {
+    if (signal.aborted || built === undefined) {
       return settled({ status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) });
     }
     if (!built.ok) return settled({ status: 'failed', index: current, attempts: 0, error: built.error });
@@ -189,7 +192,7 @@ export async function* sendRows(
           break;
         }
         const current = index++;
-        const built = stopped || signal?.aborted ? undefined : build(next.value, current);
+        const built = stopped || signal.aborted ? undefined : build(next.value, current);
         if (bucket && built?.ok) {
           // Charged in segments (1 for MMS), as Twilio paces the sender.
           const wait = bucket.take((built.segments ?? messageSegments(built.request)).segments);
@@ -217,6 +220,7 @@ export async function* sendRows(
       yield result;
     }
   } finally {
+    stopping.abort();
     await iterator.return?.();
     if (timer) {
       clearInterval(timer);

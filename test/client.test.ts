@@ -11,6 +11,7 @@ import {
   NetworkError,
   TimeoutError,
   TwilioApiError,
+  UnreadableResponseError,
 } from '../src/errors.js';
 import { startServer } from './helpers/server.js';
 import { ACCOUNT_SID, AUTH_TOKEN } from './helpers/twilio.js';
@@ -92,12 +93,38 @@ describe('client', () => {
     expect(error.message).toBe('Twilio answered HTTP 502 to GET /v1/Services/MG1');
   });
 
-  it('reports a reset after the answer began as written', async () => {
-    const server = await startServer((_req, res) => {
-      res.writeHead(200, { 'content-length': '100' });
-      res.write('{"sid":');
-      setTimeout(() => res.socket?.destroy(), 10);
-    });
+  it.each([
+    [
+      'a reset mid-body',
+      1000,
+      (res: import('node:http').ServerResponse) => setTimeout(() => res.socket?.destroy(), 10),
+    ],
+    ['a timeout after the headers', 50, () => {}],
+  ])(
+    'reports a 2xx cut off by %s as unreadable, never as a retryable network failure',
+    async (_name, timeoutMs, cut) => {
+      const server = await startServer((_req, res) => {
+        res.writeHead(201, { 'content-length': '100', 'twilio-request-id': 'RQ-cut' });
+        res.write('{"sid":');
+        cut(res);
+      });
+      cleanups.push(server.close);
+      const agent = new Agent();
+      cleanups.push(() => agent.close());
+      const error = (await client(server.url, agent, timeoutMs)
+        .createMessage(ACCOUNT_SID, 'To=1')
+        .catch((e: unknown) => e)) as UnreadableResponseError;
+      expect(error).toBeInstanceOf(UnreadableResponseError);
+      expect([error.httpStatus, error.requestId]).toEqual([201, 'RQ-cut']);
+      expect(error.message).toMatch(
+        /^Twilio's HTTP 201 answer to POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json was cut off \(/,
+      );
+      expect(error.cause).toBeInstanceOf(Error);
+    },
+  );
+
+  it('reports a reset before any answer as a written network failure', async () => {
+    const server = await startServer((req) => req.socket.destroy());
     cleanups.push(server.close);
     const agent = new Agent();
     cleanups.push(() => agent.close());
@@ -106,7 +133,6 @@ describe('client', () => {
       .catch((e: unknown) => e)) as NetworkError;
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.written).toBe(true);
-    expect(error.cause).toBeInstanceOf(Error);
   });
 });
 

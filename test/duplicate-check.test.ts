@@ -412,3 +412,24 @@ describe('duplicate-safe retries', () => {
     );
   });
 });
+
+describe('a look-up the credentials may not make', () => {
+  it('leaves only that row possibly sent on 403 and goes on with the batch', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500))
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(403, errorJson(20403, 403, 'Forbidden'))
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson({ sid: 'SM-next' }));
+    const { dest } = destination({}, { now: () => NOW });
+    const results = await dest.write([
+      { to: TO, first_name: 'Ann' },
+      { to: TO, first_name: 'Bob' },
+    ]);
+    expect(
+      results.map((r) => (r.status === 'sent' ? r.messageSid : [r.error.code, r.error.possiblySent])),
+    ).toEqual([['server_error', true], 'SM-next']);
+  });
+});

@@ -286,3 +286,64 @@ describe('onProgress', () => {
     expect(reports.length).toBeLessThanOrEqual(1 + 1);
   });
 });
+
+describe('batch-ending answers and early exits with rows in flight', () => {
+  it('makes no retry request after another row ended the batch', async () => {
+    const server = await startServer((_req, res, _body, n) => {
+      if (n === 1) {
+        res.writeHead(429, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 20429, message: 'Too Many Requests', status: 429 }));
+        return;
+      }
+      setTimeout(() => {
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+      }, 5);
+    });
+    cleanups.push(server.close);
+    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hello {{n}}' } }), {
+      apiBaseUrl: server.url,
+      concurrency: 2,
+      retry: { minDelayMs: 60, maxDelayMs: 60 },
+    });
+    cleanups.push(() => destination.close());
+    const results = await destination.write(rows(2));
+    expect(server.received).toHaveLength(2);
+    expect(results.map((r) => r.status === 'failed' && [r.error.code, r.attempts])).toEqual([
+      ['auth_failed', 1],
+      ['auth_failed', 1],
+    ]);
+    expect(results[0]?.status === 'failed' && results[0].error.message).toMatch(
+      /^Not sent: the batch stopped at row 1 /,
+    );
+  });
+
+  it('cancels the requests in flight when the consumer stops early', async () => {
+    let cancelled = 0;
+    const server = await startServer((_req, res, _body, n) => {
+      res.on('close', () => {
+        if (!res.writableFinished) cancelled++;
+      });
+      setTimeout(
+        () => {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(messageJson({ sid: `SM${n}` })));
+        },
+        n === 1 ? 5 : 300,
+      );
+    });
+    cleanups.push(server.close);
+    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hello {{n}}' } }), {
+      apiBaseUrl: server.url,
+      concurrency: 4,
+    });
+    cleanups.push(() => destination.close());
+    for await (const result of destination.stream(rows(10))) {
+      expect(result.index).toBe(0);
+      break;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(server.received).toHaveLength(4);
+    expect(cancelled).toBe(3);
+  });
+});
