@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import calculator from 'sms-segments-calculator';
 import { TwilioDestination } from '../src/destination.js';
 import type { PreviewReadyRow } from '../src/preview.js';
+import { mulberry32 } from '../src/simulator/faults.js';
 import type { Row } from '../src/types.js';
 import { type BenchResult, NAMES } from './segments.js';
 
@@ -36,20 +37,9 @@ const NOTES = [
 // What turns a real body into UCS-2: accented lower-case letters, curly quotes, emoji, other scripts.
 const UCS2_PIECES = ['ça', 'não', 'día', '“thanks”', 'it’s', '🎉', '👍🏽', '🇫🇷', 'Спасибо', 'ありがとう'];
 
-/** A small seeded generator (mulberry32) so every run measures the same rows. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Rows for the template below: 60–220 characters once rendered, E.164 recipients. */
 function makeRows(count: number, ucs2: boolean, seed: number): Row[] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const rows: Row[] = [];
   for (let i = 0; i < count; i++) {

@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import calculator from 'sms-segments-calculator';
 import { countSegments } from '../src/segments.js';
+import { mulberry32 } from '../src/simulator/faults.js';
 
 const { SegmentedMessage } = calculator;
 
@@ -65,19 +66,8 @@ const UCS2_PIECES = [
   'ありがとう',
 ];
 
-/** A small seeded generator (mulberry32) so every run measures the same bodies. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function bodies(count: number, ucs2: boolean, seed: number): string[] {
-  const next = random(seed);
+  const next = mulberry32(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
   const result: string[] = [];
   for (let i = 0; i < count; i++) {
