@@ -13,7 +13,7 @@ import {
   UnreadableResponseError,
 } from './errors.js';
 import type { Logger } from './logger.js';
-import { parseRetryAfter } from './retry.js';
+import { parseRetryAfter } from './send/retry.js';
 import { VERSION } from './version.js';
 
 /** At most this much of any answer is read; Twilio's answers are a few kilobytes. */

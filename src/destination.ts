@@ -14,13 +14,13 @@ import {
   parseSettings,
   type ResolvedConfig,
   type ResolvedOptions,
-} from './config.js';
+} from './config/config.js';
 import { ConfigError } from './errors.js';
 import { buildMessage, type MessagePlan } from './message.js';
 import { preparePlan } from './plan.js';
 import { type PreviewOptions, type PreviewResult, previewRows } from './preview.js';
 import { classifySender } from './recipient.js';
-import { type SenderDeps, sendRows } from './sender.js';
+import { type SenderDeps, sendRows } from './send/sender.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,

@@ -2,9 +2,9 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions } from './config.js';
+export type { DestinationOptions } from './config/config.js';
 export { TwilioDestination } from './destination.js';
-export type { DuplicateCheckPolicy } from './duplicate-check.js';
+export type { DuplicateCheckPolicy } from './send/duplicate-check.js';
 export {
   AbortedError,
   ConfigError,
@@ -27,7 +27,7 @@ export {
   type ManifestFeatures,
   manifest,
 } from './manifest.js';
-export { SEGMENT_RATE_PRESETS } from './pacing.js';
+export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export type {
   PreviewCostlyRow,
   PreviewFailedRow,
@@ -39,9 +39,9 @@ export type {
   PreviewWarning,
   PreviewWarningCode,
 } from './preview.js';
-export type { RetryPolicy } from './retry.js';
+export type { RetryPolicy } from './send/retry.js';
 export type { Encoding } from './segments.js';
-export type { Progress } from './sender.js';
+export type { Progress } from './send/sender.js';
 export {
   computeTwilioSignature,
   type SignedParams,

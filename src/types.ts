@@ -152,7 +152,10 @@ export type RowErrorCode =
   | 'rate_limited'
   | 'server_error'
   | 'network_error'
-  | 'aborted';
+  | 'aborted'
+  | 'coordinator_error'
+  | 'ledger_error'
+  | 'in_progress';
 
 /** Why a row failed. */
 export interface RowError {

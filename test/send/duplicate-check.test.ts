@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isSameMessage } from '../src/duplicate-check.js';
-import { startServer } from './helpers/server.js';
+import { isSameMessage } from '../../src/send/duplicate-check.js';
+import { startServer } from '../helpers/server.js';
 import {
   ACCOUNT_SID,
   api,
@@ -11,7 +11,7 @@ import {
   MESSAGES_PATH,
   MG_SID,
   messageJson,
-} from './helpers/twilio.js';
+} from '../helpers/twilio.js';
 
 const TO = '+14155550100';
 const NOW = Date.parse('Thu, 26 Nov 2026 10:00:00 GMT');

@@ -2,15 +2,15 @@
  * What a failed attempt means for the row: the `RowError` it reports (code, message, retryable,
  * possiblySent, Twilio's fields), and the answers that end the whole batch. Pure functions.
  */
-import type { MessageResource } from './client.js';
+import type { MessageResource } from '../client.js';
 import {
   AbortedError,
   NetworkError,
   TwilioApiError,
   TwilioDestinationError,
   UnreadableResponseError,
-} from './errors.js';
-import type { RowError, SentRowResult } from './types.js';
+} from '../errors.js';
+import type { RowError, SentRowResult } from '../types.js';
 
 /** Thrown out of the retry loop when the batch must end at this row. */
 export class BatchStop extends Error {

@@ -7,14 +7,14 @@
 import { getCountries } from 'libphonenumber-js';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
-import type { Logger } from './logger.js';
-import { isKnownCountry } from './phone.js';
-import type { PreviewOptions, ResolvedPreviewOptions } from './preview.js';
-import { checkCallbackUrl, classifySender } from './recipient.js';
-import type { RetryPolicy } from './retry.js';
-import type { Progress } from './sender.js';
-import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from './types.js';
+import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from '../send/duplicate-check.js';
+import type { Logger } from '../logger.js';
+import { isKnownCountry } from '../phone.js';
+import type { PreviewOptions, ResolvedPreviewOptions } from '../preview.js';
+import { checkCallbackUrl, classifySender } from '../recipient.js';
+import type { RetryPolicy } from '../send/retry.js';
+import type { Progress } from '../send/sender.js';
+import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from '../types.js';
 
 /**
  * A check on a string: its test, the issue's code and message, and the JSON Schema keywords that state the

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import Mustache from 'mustache';
 import { describe, expect, it, vi } from 'vitest';
-import { type CompiledTemplate, compileTemplate } from '../src/template.js';
+import { type CompiledTemplate, compileTemplate } from '../../src/template/template.js';
 
 function compile(source: string): CompiledTemplate {
   const result = compileTemplate(source);

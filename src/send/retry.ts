@@ -2,7 +2,7 @@
  * Which failures are retried and how long to wait before the next attempt. Pure functions: the clock and
  * the random source are passed in, so tests check exact waits.
  */
-import { NetworkError, TwilioApiError } from './errors.js';
+import { NetworkError, TwilioApiError } from '../errors.js';
 
 /** Retry settings (the `retry` option). */
 export interface RetryPolicy {

@@ -3,9 +3,9 @@
  * created the message after all. Twilio documents no idempotency key for creating messages, so the only
  * way to know is to list the recipient's recent messages and look for this one.
  */
-import type { MessageResource, TwilioClient } from './client.js';
-import { NetworkError, TwilioApiError } from './errors.js';
-import type { MessageRequest } from './message.js';
+import type { MessageResource, TwilioClient } from '../client.js';
+import { NetworkError, TwilioApiError } from '../errors.js';
+import type { MessageRequest } from '../message.js';
 
 /** How the look-up runs (the `duplicateCheck` option). */
 export interface DuplicateCheckPolicy {

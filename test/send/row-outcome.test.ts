@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NetworkError, TwilioApiError, UnreadableResponseError } from '../src/errors.js';
-import { toRowError } from '../src/row-outcome.js';
+import { NetworkError, TwilioApiError, UnreadableResponseError } from '../../src/errors.js';
+import { toRowError } from '../../src/send/row-outcome.js';
 
 const aborted = AbortSignal.abort();
 

@@ -5,8 +5,8 @@ import {
   TimeoutError,
   TwilioApiError,
   UnreadableResponseError,
-} from '../src/errors.js';
-import { classifyFailure, parseRetryAfter, retryDelayMs } from '../src/retry.js';
+} from '../../src/errors.js';
+import { classifyFailure, parseRetryAfter, retryDelayMs } from '../../src/send/retry.js';
 
 const policy = { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 };
 const NOW = Date.parse('Thu, 26 Nov 2026 10:00:00 GMT');

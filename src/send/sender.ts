@@ -3,12 +3,12 @@
  * it, no 21611 pause), keeps up to `concurrency` requests in flight, yields exactly one `RowResult` per row
  * in input order, ends the batch when every remaining row would fail the same way, and adapts to 429s.
  */
-import type { Logger } from './logger.js';
-import { type BuildResult, messageSegments } from './message.js';
+import type { Logger } from '../logger.js';
+import { type BuildResult, messageSegments } from '../message.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
 import { abortedBeforeStart } from './row-outcome.js';
 import { type AttemptHooks, defaultSleep, type Outcome, type SendRowDeps, sendOne } from './send-row.js';
-import type { RowError, RowResult } from './types.js';
+import type { RowError, RowResult } from '../types.js';
 
 /** A snapshot of a running write, for `onProgress`. */
 export interface Progress {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../src/config.js';
-import { TwilioDestination } from '../src/destination.js';
-import { ConfigError } from '../src/errors.js';
+import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../../src/config/config.js';
+import { TwilioDestination } from '../../src/destination.js';
+import { ConfigError } from '../../src/errors.js';
 import {
   ACCOUNT_SID,
   API_KEY_SECRET,
@@ -10,7 +10,7 @@ import {
   baseConfig,
   FROM,
   MG_SID,
-} from './helpers/twilio.js';
+} from '../helpers/twilio.js';
 
 describe('parseConfig', () => {
   it('accepts Account SID + Auth Token credentials and fills an empty mapping', () => {

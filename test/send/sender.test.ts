@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioClient } from '../src/client.js';
-import { TwilioDestination } from '../src/destination.js';
-import { sendRows } from '../src/sender.js';
-import { instantDispatcher } from './helpers/instant-dispatcher.js';
-import { baseConfig, messageJson } from './helpers/twilio.js';
+import type { TwilioClient } from '../../src/client.js';
+import { TwilioDestination } from '../../src/destination.js';
+import { sendRows } from '../../src/send/sender.js';
+import { instantDispatcher } from '../helpers/instant-dispatcher.js';
+import { baseConfig, messageJson } from '../helpers/twilio.js';
 
 const request = { to: '+14155550100', from: '+15005550006', body: 'Hi', mediaUrls: [] };
 
