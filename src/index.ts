@@ -4,7 +4,6 @@
  */
 export type { DestinationOptions } from './config/config.js';
 export { TwilioDestination } from './destination.js';
-export type { DuplicateCheckPolicy } from './send/duplicate-check.js';
 export {
   AbortedError,
   ConfigError,
@@ -27,7 +26,6 @@ export {
   type ManifestFeatures,
   manifest,
 } from './manifest.js';
-export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export type {
   PreviewCostlyRow,
   PreviewFailedRow,
@@ -39,8 +37,10 @@ export type {
   PreviewWarning,
   PreviewWarningCode,
 } from './preview.js';
-export type { RetryPolicy } from './send/retry.js';
 export type { Encoding } from './segments.js';
+export type { DuplicateCheckPolicy } from './send/duplicate-check.js';
+export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
+export type { RetryPolicy } from './send/retry.js';
 export type { Progress } from './send/sender.js';
 export {
   computeTwilioSignature,

@@ -7,11 +7,11 @@
 import { getCountries } from 'libphonenumber-js';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
-import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from '../send/duplicate-check.js';
 import type { Logger } from '../logger.js';
 import { isKnownCountry } from '../phone.js';
 import type { PreviewOptions, ResolvedPreviewOptions } from '../preview.js';
 import { checkCallbackUrl, classifySender } from '../recipient.js';
+import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from '../send/duplicate-check.js';
 import type { RetryPolicy } from '../send/retry.js';
 import type { Progress } from '../send/sender.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from '../types.js';

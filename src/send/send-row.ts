@@ -6,9 +6,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { TwilioClient } from '../client.js';
-import { type DuplicateCheckPolicy, findCreatedMessage } from './duplicate-check.js';
 import { TwilioApiError } from '../errors.js';
 import { encodeForm, type MessageRequest } from '../message.js';
+import type { RowError, RowResult } from '../types.js';
+import { type DuplicateCheckPolicy, findCreatedMessage } from './duplicate-check.js';
 import { classifyFailure, type RetryPolicy, retryDelayMs } from './retry.js';
 import {
   BatchStop,
@@ -20,7 +21,6 @@ import {
   sentResult,
   toRowError,
 } from './row-outcome.js';
-import type { RowError, RowResult } from '../types.js';
 
 /** What sending one row needs. */
 export interface SendRowDeps {

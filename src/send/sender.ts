@@ -5,10 +5,10 @@
  */
 import type { Logger } from '../logger.js';
 import { type BuildResult, messageSegments } from '../message.js';
+import type { RowError, RowResult } from '../types.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
 import { abortedBeforeStart } from './row-outcome.js';
 import { type AttemptHooks, defaultSleep, type Outcome, type SendRowDeps, sendOne } from './send-row.js';
-import type { RowError, RowResult } from '../types.js';
 
 /** A snapshot of a running write, for `onProgress`. */
 export interface Progress {
