@@ -20,7 +20,7 @@ import { buildMessage, type MessagePlan } from './message.js';
 import { preparePlan } from './plan.js';
 import { type PreviewOptions, type PreviewResult, previewRows } from './preview.js';
 import { classifySender } from './recipient.js';
-import { type SenderDeps, sendRows } from './send/sender.js';
+import { InProcessCoordinator, sendRows } from './send/index.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,
@@ -116,21 +116,14 @@ export class TwilioDestination {
    */
   stream(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): AsyncGenerator<RowResult> {
     const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
-    const deps: SenderDeps = {
+    const context = {
       client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
-      retry: resolved.retry,
-      sleep: resolved.sleep,
-      random: resolved.random,
-      now: resolved.now,
-      logger: resolved.logger,
-      duplicateCheck: resolved.duplicateCheck,
-      concurrency: resolved.concurrency,
-      segmentsPerSecond: resolved.segmentsPerSecond,
-      onProgress: resolved.onProgress,
-      progressIntervalMs: 500,
+      // The default budget is this write's own, as if the write were alone on the account.
+      coordinator: resolved.coordinator ?? new InProcessCoordinator(resolved),
+      options: resolved,
     };
-    return sendRows(rows, (row, index) => buildMessage(row, index, plan), deps, options.signal);
+    return sendRows(rows, (row, index) => buildMessage(row, index, plan), context, options.signal);
   }
 
   /**

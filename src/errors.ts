@@ -93,7 +93,9 @@ export class TwilioApiError extends TwilioDestinationError {
     const text = body.message === undefined ? '' : `: ${body.message}`;
     super(`Twilio answered HTTP ${httpStatus}${code} to ${args.method} ${args.path}${text}`, {
       code: 'twilio_api_error',
-      retryable: httpStatus === 429 || httpStatus >= 500,
+      // The answers the send path retries (src/send/answer.ts; a test holds the two in agreement): 429,
+      // 5xx, and 21611 (the sender's queue is full: the same request succeeds once it drains).
+      retryable: httpStatus === 429 || httpStatus >= 500 || body.code === 21611,
     });
     this.httpStatus = httpStatus;
     this.twilioCode = body.code;

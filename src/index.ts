@@ -38,10 +38,21 @@ export type {
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
-export type { DuplicateCheckPolicy } from './send/duplicate-check.js';
-export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
-export type { RetryPolicy } from './send/retry.js';
-export type { Progress } from './send/sender.js';
+export {
+  type Coordinator,
+  type CoordinatorContext,
+  CoordinatorUnavailableError,
+  type DuplicateCheckPolicy,
+  InProcessCoordinator,
+  type InProcessCoordinatorOptions,
+  type Permit,
+  type PermitKind,
+  type PermitRequest,
+  type Progress,
+  type RequestEnd,
+  type RetryPolicy,
+  SEGMENT_RATE_PRESETS,
+} from './send/index.js';
 export {
   computeTwilioSignature,
   type SignedParams,

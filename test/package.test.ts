@@ -14,6 +14,8 @@ it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
     'AbortedError',
     'ConfigError',
+    'CoordinatorUnavailableError',
+    'InProcessCoordinator',
     'NetworkError',
     'SEGMENT_RATE_PRESETS',
     'TimeoutError',

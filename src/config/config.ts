@@ -11,9 +11,11 @@ import type { Logger } from '../logger.js';
 import { isKnownCountry } from '../phone.js';
 import type { PreviewOptions, ResolvedPreviewOptions } from '../preview.js';
 import { checkCallbackUrl, classifySender } from '../recipient.js';
+import type { Coordinator } from '../send/coordinator.js';
 import { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from '../send/duplicate-check.js';
+import type { Progress } from '../send/progress.js';
 import type { RetryPolicy } from '../send/retry.js';
-import type { Progress } from '../send/sender.js';
+import { defaultSleep, type Sleep } from '../send/retry.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from '../types.js';
 
 /**
@@ -474,6 +476,19 @@ const optionsSchema = z
       )
       .optional(),
     sleep: fn<(ms: number, signal?: AbortSignal) => Promise<void>>().optional(),
+    coordinator: z
+      .custom<Coordinator>(
+        (v) =>
+          v !== null &&
+          typeof v === 'object' &&
+          typeof (v as Record<string, unknown>)['ready'] === 'function' &&
+          typeof (v as Record<string, unknown>)['acquire'] === 'function',
+        {
+          params: { code: 'invalid_type' },
+          message: 'must be a Coordinator (ready and acquire functions), such as RedisCoordinator',
+        },
+      )
+      .optional(),
     now: fn<() => number>().optional(),
     random: fn<() => number>().optional(),
   })
@@ -578,6 +593,14 @@ export interface DestinationOptions {
   logger?: Logger;
   /** Waits between retries; injected by tests. @default a timer that the abort signal cancels */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * Decides when each request may start: requests in flight under the (adaptive) account limit, each
+   * sender's `segmentsPerSecond`, the 21611 pause. Share one between workers to share the budget
+   * (`RedisCoordinator` from `twilio-destination/redis`). If it cannot be reached, rows fail with
+   * `coordinator_error` (retryable, not sent) and the batch ends.
+   * @default a fresh in-process coordinator per write
+   */
+  coordinator?: Coordinator;
   /** The clock, in epoch milliseconds; injected by tests. @default Date.now */
   now?: () => number;
   /** Random numbers in [0, 1) for jitter; injected by tests. @default Math.random */
@@ -605,7 +628,9 @@ export interface ResolvedOptions {
   duplicateCheck: DuplicateCheckPolicy | undefined;
   /** `undefined`: silent. */
   logger: Logger | undefined;
-  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  sleep: Sleep;
+  /** `undefined`: a fresh in-process coordinator per write. */
+  coordinator: Coordinator | undefined;
   now: () => number;
   random: () => number;
 }
@@ -824,7 +849,8 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
       logger: o.logger,
-      sleep: o.sleep,
+      sleep: o.sleep ?? defaultSleep,
+      coordinator: o.coordinator,
       now: o.now ?? Date.now,
       random: o.random ?? Math.random,
     },

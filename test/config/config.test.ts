@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../../src/config/config.js';
 import { TwilioDestination } from '../../src/destination.js';
 import { ConfigError } from '../../src/errors.js';
+import { defaultSleep } from '../../src/send/retry.js';
 import {
   ACCOUNT_SID,
   API_KEY_SECRET,
@@ -172,7 +173,8 @@ describe('parseOptions', () => {
       dispatcher: undefined,
       duplicateCheck: { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 },
       logger: undefined,
-      sleep: undefined,
+      sleep: defaultSleep,
+      coordinator: undefined,
       now: undefined,
       random: undefined,
     });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioClient } from '../../src/client.js';
 import { TwilioDestination } from '../../src/destination.js';
 import { sendRows } from '../../src/send/sender.js';
 import { instantDispatcher } from '../helpers/instant-dispatcher.js';
+import { fakeClient, sendContext } from '../helpers/send.js';
 import { baseConfig, messageJson } from '../helpers/twilio.js';
 
 const request = { to: '+14155550100', from: '+15005550006', body: 'Hi', mediaUrls: [] };
@@ -15,27 +15,19 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 describe('sendRows', () => {
   it('reports an unexpected failure as possibly sent, never to be resent blindly', async () => {
-    const client = {
-      createMessage: async () => {
+    const client = fakeClient({
+      create: () => {
         throw new Error('bug in a dependency');
       },
-    } as unknown as TwilioClient;
-    const results = await collect(
-      sendRows([{}], () => ({ ok: true, request }), {
-        client,
-        accountSid: 'AC1',
-        retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-        sleep: async () => {},
-        random: () => 1,
-        now: () => 0,
-        logger: undefined,
-        duplicateCheck: undefined,
-        concurrency: 1,
-        segmentsPerSecond: undefined,
-        onProgress: undefined,
-        progressIntervalMs: 500,
-      }),
-    );
+    });
+    const context = sendContext(client, {
+      retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      random: () => 1,
+      now: () => 0,
+      duplicateCheck: false,
+    });
+    const results = await collect(sendRows([{}], () => ({ ok: true, request }), context));
+    expect(client.creates).toHaveLength(1);
     expect(results).toEqual([
       {
         status: 'failed',
