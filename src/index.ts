@@ -2,7 +2,7 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions } from './config/config.js';
+export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
 export { TwilioDestination } from './destination.js';
 export {
   AbortedError,
@@ -42,15 +42,12 @@ export {
   type Coordinator,
   type CoordinatorContext,
   CoordinatorUnavailableError,
-  type DuplicateCheckPolicy,
   InProcessCoordinator,
   type InProcessCoordinatorOptions,
   type Permit,
   type PermitKind,
   type PermitRequest,
-  type Progress,
   type RequestEnd,
-  type RetryPolicy,
   SEGMENT_RATE_PRESETS,
 } from './send/index.js';
 export {

@@ -6,6 +6,8 @@
  * stripe-node's error factory: the rules read top to bottom, the first that matches wins, each with its
  * reason.
  */
+
+import type { RetryPolicy } from '../config/index.js';
 import {
   AbortedError,
   NetworkError,
@@ -16,7 +18,7 @@ import {
 import type { RowErrorCode } from '../types.js';
 import { CoordinatorUnavailableError, type RequestEnd } from './coordinator.js';
 import { LedgerUnavailableError } from './ledger.js';
-import { type RetryPolicy, retryDelayMs } from './retry.js';
+import { retryDelayMs } from './retry.js';
 
 /** The meaning of one failed attempt. */
 export interface Meaning {

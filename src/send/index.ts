@@ -21,7 +21,6 @@ export {
   type PermitRequest,
   type RequestEnd,
 } from './coordinator.js';
-export { DEFAULT_DUPLICATE_CHECK, type DuplicateCheckPolicy } from './duplicate-check.js';
 export { InProcessCoordinator, type InProcessCoordinatorOptions } from './in-process-coordinator.js';
 export {
   type Claim,
@@ -31,6 +30,4 @@ export {
   LedgerUnavailableError,
 } from './ledger.js';
 export { SEGMENT_RATE_PRESETS } from './pacing.js';
-export type { Progress } from './progress.js';
-export { defaultSleep, type RetryPolicy, type Sleep } from './retry.js';
 export { type BuildRow, type SendContext, type SendOptions, sendRows } from './sender.js';

@@ -2,23 +2,8 @@
  * Progress reports of a running write: counts rows as their results are yielded and calls `onProgress` at
  * most every `intervalMs` (from an unref'd timer) and once at the end.
  */
+import type { Progress } from '../config/index.js';
 import type { RowResult } from '../types.js';
-
-/** A snapshot of a running write, for `onProgress`. */
-export interface Progress {
-  /** Rows with a result. */
-  done: number;
-  /** Rows sent. */
-  sent: number;
-  /** Rows failed. */
-  failed: number;
-  /** Rows finished per second since the previous report. */
-  ratePerSecond: number;
-  /** Rows waiting to retry right now. */
-  retrying: number;
-  /** Requests in flight right now. */
-  inFlight: number;
-}
 
 /** Counts a write's results and reports them to `onProgress`. */
 export class ProgressCounter {

@@ -3,25 +3,7 @@
  * jitter. Pure functions: the clock and the random source are passed in, so tests check exact waits.
  * Which failures are retried at all is `answer.ts`'s table.
  */
-import { setTimeout as delay } from 'node:timers/promises';
-
-/** Waits `ms`; rejects with the signal's reason when it aborts. */
-export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
-
-/** The default {@link Sleep}: a timer that the abort signal cancels. */
-export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined);
-
-/** Retry settings (the `retry` option). */
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  retries: number;
-  /** Wait before the first retry, before jitter. */
-  minDelayMs: number;
-  /** Upper bound of the exponential wait. */
-  maxDelayMs: number;
-  /** A `Retry-After` longer than this is not waited for: the batch stops with `rate_limited`. */
-  maxRetryAfterMs: number;
-}
+import type { RetryPolicy } from '../config/index.js';
 
 /**
  * Parses `Retry-After`: delta-seconds or an HTTP date, clamped at zero. `undefined` for a missing or

@@ -7,6 +7,7 @@
  */
 import pRetry from 'p-retry';
 import type { MessageResource, TwilioClient } from '../client.js';
+import type { DuplicateCheckPolicy, RetryPolicy, Sleep } from '../config/index.js';
 import { encodeForm, type MessageRequest } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
 import { decide, meaningOf, requestEnd } from './answer.js';
@@ -16,8 +17,7 @@ import {
   type Permit,
   type PermitKind,
 } from './coordinator.js';
-import { type DuplicateCheckPolicy, findCreatedMessage } from './duplicate-check.js';
-import type { RetryPolicy, Sleep } from './retry.js';
+import { findCreatedMessage } from './duplicate-check.js';
 import { type Failure, lookupFailure, sentResult, toFailure } from './row-outcome.js';
 
 /** The options sending a row reads (a `ResolvedOptions` has them all). */

@@ -4,12 +4,13 @@
  * row in input order, and ends the batch when every remaining row would fail the same way.
  */
 import type { TwilioClient } from '../client.js';
+import type { Progress } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { type BuildResult, messageSegments } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
 import { type Coordinator, CoordinatorUnavailableError } from './coordinator.js';
 import { CreatedMessages } from './created.js';
-import { type Progress, ProgressCounter } from './progress.js';
+import { ProgressCounter } from './progress.js';
 import { abortedBeforeStart, toFailure } from './row-outcome.js';
 import { type Outcome, type RowContext, type RowOptions, sendRow } from './send-row.js';
 

@@ -3,7 +3,7 @@
  * sockets, no casts), and the context a write sends with, built from real parsed options.
  */
 import type { ClientResponse, MessageResource, TwilioClient } from '../../src/client.js';
-import { type DestinationOptions, parseOptions } from '../../src/config/config.js';
+import { type DestinationOptions, parseOptions } from '../../src/config/index.js';
 import { type Coordinator, InProcessCoordinator, type SendContext } from '../../src/send/index.js';
 import { ACCOUNT_SID } from './twilio.js';
 
