@@ -135,22 +135,22 @@ class RowSend {
   async #afterFailure(error: unknown, permit: Permit): Promise<Step> {
     const { options, signal } = this.#context;
     const meaning = meaningOf(error, signal.aborted);
-    let settled = false;
-    if (meaning.retry === 'after_check' && options.duplicateCheck !== undefined) {
+    const policy = meaning.retry === 'after_check' ? options.duplicateCheck : undefined;
+    const checking = policy !== undefined;
+    if (checking) {
       // The look-ups need permits of their own: free this one first (an ambiguous end teaches nothing).
       await permit.release({ kind: 'other' });
-      const looked = await this.#lookUp(error, options.duplicateCheck);
+      const looked = await this.#lookUp(error, policy);
       if (looked !== undefined) return looked;
-      settled = true;
     }
     const decision = decide(meaning, {
       attempts: this.#attempts,
       retriesLeft: options.retry.retries - (this.#attempts - 1),
-      settled,
+      settled: checking,
       policy: options.retry,
       random: options.random,
     });
-    await permit.release(requestEnd(meaning, decision));
+    if (!checking) await permit.release(requestEnd(meaning, decision));
     if (decision.kind === 'retry') {
       this.#wait = decision.waitMs;
       throw error;

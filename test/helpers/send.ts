@@ -51,3 +51,32 @@ export function sendContext(
     options: parsed.value,
   };
 }
+
+/** A coordinator that records every acquire and release, delegating to `inner` (or failing as told). */
+export function recordingCoordinator(
+  inner: Coordinator = new InProcessCoordinator({ concurrency: 1, now: () => 0, sleep: async () => {} }),
+  fail: { ready?: Error; acquireAt?: number; acquire?: Error } = {},
+): Coordinator & { events: string[] } {
+  const events: string[] = [];
+  let acquires = 0;
+  return {
+    events,
+    async ready(context) {
+      events.push(`ready ${context.accountSid} ${context.requestTimeoutMs}`);
+      if (fail.ready) throw fail.ready;
+      await inner.ready(context);
+    },
+    async acquire(request) {
+      acquires++;
+      events.push(`acquire ${request.kind} ${request.sender} ${request.segments}`);
+      if (fail.acquire && acquires >= (fail.acquireAt ?? 1)) throw fail.acquire;
+      const permit = await inner.acquire(request);
+      return {
+        async release(end) {
+          events.push(`release ${end.kind === 'queue_full' ? `queue_full ${end.pauseMs}` : end.kind}`);
+          await permit.release(end);
+        },
+      };
+    },
+  };
+}
