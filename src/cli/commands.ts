@@ -5,7 +5,8 @@
 import { constants, createReadStream } from 'node:fs';
 import { access } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
-import { isConfigError, type Row } from '../index.js';
+import { isConfigError, type Row, type RowResult } from '../index.js';
+import { abortedBeforeStart } from '../send/index.js';
 import type { CommandLine } from './args.js';
 import { type LineWriter, lineWriter, openOutFile } from './output.js';
 import { createProgress } from './progress.js';
@@ -136,6 +137,24 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
         // Without a place for the results, sending on would lose them: stop, and report the rest aborted.
         writeError = error as Error;
         controller.abort();
+      }
+    }
+    // After an abort the package pulls no further row: a file is read to its end here, so that every row
+    // gets its result (stdin is not: it may never end).
+    if (controller.signal.aborted && line.file !== undefined) {
+      let index = 0;
+      for await (const _ of guardRows(input.rows(), state, () => false)) {
+        if (index >= tally.rows) {
+          const result: RowResult = {
+            status: 'failed',
+            index,
+            attempts: 0,
+            error: abortedBeforeStart(index),
+          };
+          countResult(tally, result);
+          if (writeError === undefined) await out.writer.write(result);
+        }
+        index++;
       }
     }
   } finally {

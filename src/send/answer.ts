@@ -311,11 +311,13 @@ export function decide(meaning: Meaning, state: AttemptState): Decision {
     capped,
   });
   if (meaning.endsBatch === 'now') return end(true);
-  // A failure that may have created the message and that no look-up settled is never retried blindly.
-  if (meaning.retry === 'never' || possiblySent) return end(false);
+  if (meaning.retry === 'never') return end(false);
+  // Every later row would be asked to wait as long: end the batch rather than wait past the cap.
   if (meaning.retryAfterMs !== undefined && meaning.retryAfterMs > state.policy.maxRetryAfterMs) {
     return end(true, true);
   }
+  // A failure that may have created the message and that no look-up settled is never retried blindly.
+  if (possiblySent) return end(false);
   if (state.retriesLeft <= 0) return end(meaning.endsBatch === 'when_final');
   const wait = retryDelayMs(state.attempts, state.policy, state.random, meaning.retryAfterMs);
   // The exponential backoff may be configured above the cap too; no wait exceeds it.

@@ -30,4 +30,5 @@ export {
   LedgerUnavailableError,
 } from './ledger.js';
 export { SEGMENT_RATE_PRESETS } from './pacing.js';
+export { abortedBeforeStart } from './row-outcome.js';
 export { type BuildRow, type SendContext, type SendOptions, sendRows } from './sender.js';

@@ -27,6 +27,7 @@ export function describeAnswer(error: TwilioApiError): string {
 }
 
 function seconds(ms: number): string {
+  if (ms >= 7_200_000) return `${Math.round(ms / 3_600_000)} h`;
   return ms >= 60_000 ? `${Math.round(ms / 60_000)} min` : `${Math.ceil(ms / 1000)} s`;
 }
 

@@ -36,6 +36,15 @@ export interface SendContext {
   progressIntervalMs?: number;
 }
 
+/**
+ * Rows pulled between two yields to the event loop: a synchronous source, or rows that all fail locally,
+ * would otherwise run the whole write in microtasks and starve timers and I/O.
+ */
+const YIELD_EVERY = 1024;
+
+/** Lets timers and I/O run. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Turns a row into its message, or its local failure. */
 export type BuildRow = (row: unknown, index: number) => BuildResult;
 
@@ -60,6 +69,13 @@ export function sendRows(
 /** The state of one write: the window of rows in flight, the batch's end, the rows' shared context. */
 class Scheduler {
   readonly #iterator: AsyncIterator<unknown> | Iterator<unknown>;
+  /** The rows when they are an Array: after an abort, every element still gets its (aborted) result. */
+  readonly #array: readonly unknown[] | undefined;
+  /** Resolves when the write's signal aborts, so that a pending pull can be abandoned. */
+  readonly #aborted: Promise<undefined>;
+  /** A pull was abandoned at an abort: the source's `next()` may never settle. */
+  #abandoned = false;
+  #pulledSinceYield = 0;
   readonly #build: BuildRow;
   readonly #context: SendContext;
   /** Aborted when the consumer stops iterating early, so that no request goes on unreported. */
@@ -85,11 +101,17 @@ class Scheduler {
   ) {
     const { options } = context;
     this.#iterator = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+    this.#array = Array.isArray(rows) ? rows : undefined;
     this.#build = build;
     this.#context = context;
     this.#signal = callerSignal
       ? AbortSignal.any([callerSignal, this.#stopping.signal])
       : this.#stopping.signal;
+    const signal = this.#signal;
+    this.#aborted = new Promise((resolve) => {
+      if (signal.aborted) resolve(undefined);
+      else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
     this.#created =
       options.duplicateCheck && new CreatedMessages(options.duplicateCheck.clockSkewMs, options.now);
     this.#progress = new ProgressCounter(options.onProgress, options.now, context.progressIntervalMs ?? 500);
@@ -122,10 +144,29 @@ class Scheduler {
         if (logger) logOutcome(logger, result);
         yield result;
       }
+      yield* this.#abortedRest();
     } finally {
       this.#stopping.abort();
-      await this.#iterator.return?.();
+      // A source whose pull was abandoned may never answer: close it without waiting (an async
+      // generator's return() waits for its pending next()).
+      if (this.#abandoned) void Promise.resolve(this.#iterator.return?.()).catch(() => {});
+      else await this.#iterator.return?.();
       this.#progress.close();
+    }
+  }
+
+  /**
+   * After an abort, the elements of an Array source that were never pulled: one `aborted` result each,
+   * yielding to the event loop between chunks so that a huge Array does not block it.
+   */
+  async *#abortedRest(): AsyncGenerator<RowResult> {
+    const rows = this.#array;
+    if (rows === undefined || !this.#signal.aborted) return;
+    for (let index = this.#index; index < rows.length; index++) {
+      if ((index - this.#index) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const result: RowResult = { status: 'failed', index, attempts: 0, error: abortedBeforeStart(index) };
+      this.#progress.count(result);
+      yield result;
     }
   }
 
@@ -144,16 +185,33 @@ class Scheduler {
     }
   }
 
-  /** Pulls rows while the window has room, starting each. */
+  /** Pulls rows while the window has room, starting each; after an abort, pulls nothing more. */
   async #fill(): Promise<void> {
     while (!this.#exhausted && this.#slots.length < this.#context.options.concurrency) {
-      const next = await this.#iterator.next();
-      if (next.done) {
+      const next = await this.#pull();
+      if (next === undefined || next.done) {
         this.#exhausted = true;
         return;
       }
       this.#slots.push(this.#start(next.value, this.#index++));
+      if (++this.#pulledSinceYield === YIELD_EVERY) {
+        this.#pulledSinceYield = 0;
+        await yieldToEventLoop();
+      }
     }
+  }
+
+  /** The source's next row, or `undefined` once the write is aborted (a pending pull is abandoned). */
+  async #pull(): Promise<IteratorResult<unknown> | undefined> {
+    if (this.#signal.aborted) return undefined;
+    const pulled = this.#iterator.next();
+    // A synchronous source answers at once: nothing to abandon.
+    if (typeof (pulled as Partial<PromiseLike<unknown>>).then !== 'function') {
+      return pulled as IteratorResult<unknown>;
+    }
+    const next = await Promise.race([pulled, this.#aborted]);
+    if (next === undefined) this.#abandoned = true;
+    return next;
   }
 
   /** Starts the row's request, or settles its local or batch-level failure at once. */
