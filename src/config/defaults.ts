@@ -6,7 +6,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DuplicateCheckPolicy, RetryPolicy, Sleep } from './options.js';
 
 /** The default `sleep`: a timer that the abort signal cancels. */
-export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined);
+export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 
 /** The retry defaults DESIGN.md gives. */
 export const DEFAULT_RETRY: RetryPolicy = {

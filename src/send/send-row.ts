@@ -67,6 +67,13 @@ type Step =
   | { kind: 'sent'; message: MessageResource; requestId: string | undefined; recovered: boolean }
   | { kind: 'failed'; failure: Failure };
 
+/** Anything a coordinator throws means it is unavailable: no request is made without a permit. */
+export function asUnavailable(error: unknown): CoordinatorUnavailableError {
+  if (error instanceof CoordinatorUnavailableError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CoordinatorUnavailableError('coordinator', message, { cause: error });
+}
+
 /** Sends one row; never rejects: every failure becomes the row's result. */
 export function sendRow(row: RowToSend, context: RowContext): Promise<Outcome> {
   return new RowSend(row, context).run();
@@ -87,9 +94,16 @@ class RowSend {
     this.#form = encodeForm(row.request);
   }
 
+  /**
+   * The row's steps: the attempts (p-retry), then the outcome. Where a ledger plugs in (one call each):
+   * 1. Before the attempts, `claim`: `sent` ends the row as sent with no request; `held` fails it
+   *    `in_progress`; `taken_over` sets `#firstAttemptAt` from the claim and settles with `#lookUp` first;
+   *    a `LedgerUnavailableError` ends it through `#failed` (answer.ts: `ledger_error`, ends the batch).
+   * 2. After them, on the step: `sent` is `markSent` before the outcome is returned; a failure whose error
+   *    is not `possiblySent` is `release`d (proven unsent).
+   * 3. In `#waitBeforeRetry`, `renew` while the row waits to retry.
+   */
   async run(): Promise<Outcome> {
-    // Ledger hook (claim): here, before the first attempt. `sent`: report it and return; `held`:
-    // `in_progress`; `taken_over`: settle with the duplicate check from `firstAttemptAt` before attempting.
     const { retry } = this.#context.options;
     let step: Step;
     try {
@@ -105,8 +119,6 @@ class RowSend {
       // created the message, or it would not have been retried.
       step = this.#failed(error, false);
     }
-    // Ledger hooks: a `sent` step is marked sent (before its result is reported); a failed one whose
-    // error is not `possiblySent` releases the claim. `renew` belongs in #waitBeforeRetry.
     return this.#outcome(step);
   }
 
@@ -202,16 +214,13 @@ class RowSend {
       return await coordinator.acquire({
         accountSid,
         kind,
-        sender: request.messagingServiceSid ?? request.from ?? '',
+        sender: (request.messagingServiceSid ?? request.from) as string,
         segments,
         segmentsPerSecond: options.segmentsPerSecond,
         signal,
       });
     } catch (error) {
-      if (signal.aborted || error instanceof CoordinatorUnavailableError) throw error;
-      throw new CoordinatorUnavailableError('coordinator', (error as Error)?.message ?? String(error), {
-        cause: error,
-      });
+      throw signal.aborted ? error : asUnavailable(error);
     }
   }
 

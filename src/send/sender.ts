@@ -8,11 +8,11 @@ import type { Progress } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { type BuildResult, messageSegments } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
-import { type Coordinator, CoordinatorUnavailableError } from './coordinator.js';
+import type { Coordinator, CoordinatorUnavailableError } from './coordinator.js';
 import { CreatedMessages } from './created.js';
 import { ProgressCounter } from './progress.js';
 import { abortedBeforeStart, toFailure } from './row-outcome.js';
-import { type Outcome, type RowContext, type RowOptions, sendRow } from './send-row.js';
+import { asUnavailable, type Outcome, type RowContext, type RowOptions, sendRow } from './send-row.js';
 
 /** The options a write reads (a `ResolvedOptions` has them all: it is passed as it is). */
 export interface SendOptions extends RowOptions {
@@ -176,12 +176,7 @@ class Scheduler {
     try {
       await coordinator.ready({ accountSid, requestTimeoutMs: options.timeoutMs });
     } catch (error) {
-      this.#notReady =
-        error instanceof CoordinatorUnavailableError
-          ? error
-          : new CoordinatorUnavailableError('coordinator', (error as Error)?.message ?? String(error), {
-              cause: error,
-            });
+      this.#notReady = asUnavailable(error);
     }
   }
 

@@ -155,17 +155,37 @@ describe('sendRow', () => {
     });
   });
 
-  it('treats anything else a coordinator throws as the coordinator being unavailable', async () => {
+  it('asks for a Messaging Service’s permits under its SID', async () => {
     const client = fakeClient({ create: () => messageJson() as never });
-    const coordinator = recordingCoordinator(undefined, { acquire: new TypeError('bug') });
+    const coordinator = recordingCoordinator();
     const { row } = rowContext(client, coordinator);
-    const outcome = await sendRow({ request, index: 0, segments: 1 }, row);
-    expect(outcome.result).toMatchObject({
-      status: 'failed',
-      error: { code: 'coordinator_error', retryable: true, possiblySent: false },
-    });
-    expect(outcome.stop?.code).toBe('coordinator_error');
+    const { from: _from, ...rest } = request;
+    await sendRow({ request: { ...rest, messagingServiceSid: 'MG1' }, index: 0, segments: 1 }, row);
+    expect(coordinator.events).toEqual(['acquire create MG1 1', 'release ok']);
   });
+
+  it.each([
+    ['an Error', new TypeError('bug'), 'bug'],
+    ['a string', 'down', 'down'],
+  ])(
+    'treats %s thrown by a coordinator as the coordinator being unavailable',
+    async (_name, thrown, text) => {
+      const client = fakeClient({ create: () => messageJson() as never });
+      const coordinator = recordingCoordinator(undefined, { acquire: thrown as Error });
+      const { row } = rowContext(client, coordinator);
+      const outcome = await sendRow({ request, index: 0, segments: 1 }, row);
+      expect(outcome.result).toMatchObject({
+        status: 'failed',
+        error: {
+          code: 'coordinator_error',
+          message: `Row 0: not sent because the coordinator could not be reached (${text}); send it again once it answers`,
+          retryable: true,
+          possiblySent: false,
+        },
+      });
+      expect(outcome.stop?.code).toBe('coordinator_error');
+    },
+  );
 
   it('keeps a possibly sent row possibly sent when the coordinator fails during its duplicate check', async () => {
     const client = fakeClient({
