@@ -4,7 +4,7 @@
  * not, the row's code and `retryable`, what the coordinator learns), and the decision a failed attempt
  * leads to. Retry, outcome, the duplicate check, validation and the coordinator all ask it. Like
  * stripe-node's error factory: the rules read top to bottom, the first that matches wins, each with its
- * reason.
+ * reason. Over 300 lines because the table is one concern that reads better whole, top to bottom.
  */
 
 import type { RetryPolicy } from '../config/index.js';

@@ -1,7 +1,8 @@
 /**
  * The words of a row's result: the `RowError` a failure reports (its message, with Twilio's fields) once
  * `answer.ts` has said what the failure means, what every later row reports when the batch ends, and the
- * `sent` result. Pure functions.
+ * `sent` result. Pure functions. Over 300 lines because the wording of every failure reads better in one
+ * place, rule by rule as `answer.ts` orders them.
  */
 import type { MessageResource } from '../client.js';
 import { AbortedError, type NetworkError, TwilioApiError, type UnreadableResponseError } from '../errors.js';
