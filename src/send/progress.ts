@@ -24,7 +24,7 @@ export class ProgressCounter {
     intervalMs: number,
   ) {
     this.#reportedAt = now();
-    this.#timer = onProgress ? setInterval(() => this.#report(), intervalMs) : undefined;
+    this.#timer = onProgress ? setInterval(this.#report, intervalMs) : undefined;
     this.#timer?.unref();
   }
 
@@ -42,7 +42,7 @@ export class ProgressCounter {
     this.#report();
   }
 
-  #report(): void {
+  readonly #report = (): void => {
     const now = this.now();
     const seconds = Math.max(now - this.#reportedAt, 1) / 1000;
     const ratePerSecond = Math.round(((this.done - this.#reportedDone) / seconds) * 10) / 10;
@@ -56,5 +56,5 @@ export class ProgressCounter {
       retrying: this.retrying,
       inFlight: this.inFlight,
     });
-  }
+  };
 }

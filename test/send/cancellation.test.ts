@@ -91,6 +91,26 @@ describe('cancellation', () => {
     expect(calls).toEqual(['next', 'next', 'return']);
   });
 
+  it('settles even when the abandoned source’s return() rejects', async () => {
+    const { destination } = destinationAnswering();
+    const controller = new AbortController();
+    let returned = 0;
+    const stalled: AsyncIterable<Row> = {
+      [Symbol.asyncIterator]: () => ({
+        next: () => {
+          queueMicrotask(() => controller.abort());
+          return new Promise<IteratorResult<Row>>(() => {});
+        },
+        return: () => {
+          returned++;
+          return Promise.reject(new Error('cannot close'));
+        },
+      }),
+    };
+    await expect(destination.write(stalled, { signal: controller.signal })).resolves.toEqual([]);
+    expect(returned).toBe(1);
+  });
+
   it('returns one result per element of an aborted Array of a million rows, yielding to the event loop', async () => {
     const { destination, dispatcher } = destinationAnswering();
     const controller = new AbortController();
