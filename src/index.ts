@@ -3,6 +3,20 @@
  * @packageDocumentation
  */
 export type { DestinationOptions } from './config/config.js';
+export {
+  createStatusCallbackHandler,
+  DELIVERY_ERROR_CODES,
+  DELIVERY_OUTCOMES,
+  type DeliveryErrorInfo,
+  type DeliveryEvent,
+  type DeliveryOutcome,
+  deliveryErrorInfo,
+  deliveryOutcome,
+  isFinalStatus,
+  type StatusCallbackHandler,
+  type StatusCallbackHandlerOptions,
+  statusSupersedes,
+} from './delivery/index.js';
 export { TwilioDestination } from './destination.js';
 export {
   AbortedError,
@@ -43,9 +57,12 @@ export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export type { RetryPolicy } from './send/retry.js';
 export type { Progress } from './send/sender.js';
 export {
+  computeBodySHA256,
   computeTwilioSignature,
   type SignedParams,
+  type VerifyTwilioBodySignatureArgs,
   type VerifyTwilioSignatureArgs,
+  verifyTwilioBodySignature,
   verifyTwilioSignature,
 } from './signature.js';
 export type { SyncModeSupport } from './sync-modes.js';
