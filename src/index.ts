@@ -3,6 +3,14 @@
  * @packageDocumentation
  */
 export type { DestinationOptions } from './config/config.js';
+export type {
+  FetchStatusesOptions,
+  MessageNotFound,
+  MessageStatus,
+  StatusLookupFailed,
+  StatusResult,
+  StatusSource,
+} from './delivery/fetch-statuses.js';
 export {
   createStatusCallbackHandler,
   DELIVERY_ERROR_CODES,
