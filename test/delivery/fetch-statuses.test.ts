@@ -1,0 +1,282 @@
+/**
+ * `fetchStatuses` against nock: the exact requests (one GET per message, Basic auth), the results read
+ * from Twilio's Message resource, 404s as `not_found`, retries with Retry-After, and batch-ending 401s.
+ */
+import nock from 'nock';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import type { RowResult } from '../../src/types.js';
+import { startServer } from '../helpers/server.js';
+import { ACCOUNT_SID, API, api, BASIC, destination, errorJson, messageJson } from '../helpers/twilio.js';
+
+const sid = (n: number) => `SM${String(n).padStart(32, '0')}`;
+const path = (messageSid: string) => `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`;
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('fetchStatuses', () => {
+  it('makes one GET per message with Basic auth and reads status, error, segments, price and date', async () => {
+    const scope = nock(API, { reqheaders: { authorization: BASIC, accept: 'application/json' } })
+      .get(path(sid(1)))
+      .reply(
+        200,
+        messageJson({
+          sid: sid(1),
+          status: 'delivered',
+          num_segments: '2',
+          price: '-0.01580',
+          date_sent: 'Thu, 26 Nov 2026 10:00:05 +0000',
+        }),
+      )
+      .get(path(sid(2)))
+      .reply(
+        200,
+        messageJson({
+          sid: sid(2),
+          status: 'undelivered',
+          error_code: 30006,
+          error_message: 'Landline or unreachable carrier',
+        }),
+      )
+      .get(path(sid(3)))
+      .reply(200, messageJson({ sid: sid(3), status: 'sent', num_segments: '0', price_unit: null }));
+    const { dest } = destination();
+    const results = await collect(dest.fetchStatuses([sid(1), sid(2), sid(3)]));
+    expect(results).toEqual([
+      {
+        kind: 'found',
+        messageSid: sid(1),
+        status: 'delivered',
+        outcome: 'delivered',
+        numSegments: 2,
+        price: '-0.01580',
+        priceUnit: 'USD',
+        dateSent: '2026-11-26T10:00:05.000Z',
+      },
+      {
+        kind: 'found',
+        messageSid: sid(2),
+        status: 'undelivered',
+        errorCode: 30006,
+        errorMessage: 'Landline or unreachable carrier',
+        outcome: 'permanent',
+        numSegments: 1,
+        priceUnit: 'USD',
+      },
+      { kind: 'found', messageSid: sid(3), status: 'sent', outcome: 'pending' },
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('takes write results, skipping failed rows, which created no message', async () => {
+    const scope = api()
+      .get(path(sid(7)))
+      .reply(200, messageJson({ sid: sid(7), status: 'queued' }));
+    const results: RowResult[] = [
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 1,
+        error: { code: 'invalid_row', message: 'x', retryable: false },
+      },
+      { status: 'sent', index: 1, attempts: 1, messageSid: sid(7), twilioStatus: 'queued' },
+    ];
+    const { dest } = destination();
+    expect(await collect(dest.fetchStatuses(results))).toEqual([
+      {
+        kind: 'found',
+        messageSid: sid(7),
+        status: 'queued',
+        outcome: 'pending',
+        numSegments: 1,
+        priceUnit: 'USD',
+      },
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('reports an unknown SID as not_found, without throwing, and asks nothing for what is not a SID', async () => {
+    const scope = api()
+      .get(path(sid(4)))
+      .reply(404, errorJson(20404, 404, 'The requested resource was not found'));
+    const { dest } = destination();
+    expect(await collect(dest.fetchStatuses([sid(4), '../Accounts.json']))).toEqual([
+      { kind: 'not_found', messageSid: sid(4), message: `Twilio has no message ${sid(4)} on this account` },
+      {
+        kind: 'not_found',
+        messageSid: '../Accounts.json',
+        message: '"../Accounts.json" is not a Message SID (SM or MM and 32 hex digits)',
+      },
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('retries a 429 after its Retry-After and a 5xx after the backoff, then reads the answer', async () => {
+    const scope = api()
+      .get(path(sid(5)))
+      .reply(429, errorJson(20429, 429, 'Too Many Requests'), { 'retry-after': '2' })
+      .get(path(sid(5)))
+      .reply(503, errorJson(20500, 503))
+      .get(path(sid(5)))
+      .reply(200, messageJson({ sid: sid(5), status: 'delivered' }));
+    const { dest, waits } = destination({}, { retry: { minDelayMs: 100, maxDelayMs: 1000 } });
+    const [result] = await collect(dest.fetchStatuses([sid(5)]));
+    expect(result).toMatchObject({ kind: 'found', status: 'delivered', outcome: 'delivered' });
+    expect(waits).toEqual([2000, 200]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('gives up after the retries, and at once on a Retry-After over the cap, as a failed look-up', async () => {
+    const scope = api()
+      .get(path(sid(6)))
+      .times(3)
+      .reply(500, errorJson(20500, 500, 'Internal'))
+      .get(path(sid(8)))
+      .reply(429, errorJson(20429, 429, 'Too Many Requests'), { 'retry-after': '3600' });
+    const { dest, waits } = destination(
+      {},
+      { retry: { retries: 2, minDelayMs: 10, maxRetryAfterMs: 60_000 } },
+    );
+    const results = await collect(dest.fetchStatuses([sid(6), sid(8)], { concurrency: 1 }));
+    expect(results).toEqual([
+      {
+        kind: 'failed',
+        messageSid: sid(6),
+        error: expect.objectContaining({
+          code: 'server_error',
+          retryable: true,
+          httpStatus: 500,
+          twilioCode: 20500,
+        }),
+      },
+      {
+        kind: 'failed',
+        messageSid: sid(8),
+        error: expect.objectContaining({ code: 'rate_limited', retryable: true, httpStatus: 429 }),
+      },
+    ]);
+    expect(waits).toEqual([10, 20]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('stops asking after a 401: the rest fail the same way with no request', async () => {
+    const scope = api()
+      .get(path(sid(1)))
+      .reply(401, errorJson(20003, 401, 'Authenticate'));
+    const { dest } = destination();
+    const results = await collect(dest.fetchStatuses([sid(1), sid(2), sid(3)], { concurrency: 1 }));
+    expect(results.map((r) => (r.kind === 'failed' ? r.error.code : r.kind))).toEqual([
+      'auth_failed',
+      'auth_failed',
+      'auth_failed',
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('retries a network failure and reports one that persists', async () => {
+    const server = await startServer((req) => req.socket.destroy());
+    try {
+      const { dest } = destination({}, { retry: { retries: 1 }, apiBaseUrl: server.url });
+      const [result] = await collect(dest.fetchStatuses([sid(9)]));
+      expect(result).toMatchObject({ kind: 'failed', error: { code: 'network_error', retryable: true } });
+      expect(server.received.map((r) => `${r.method} ${r.url}`)).toEqual([
+        `GET ${path(sid(9))}`,
+        `GET ${path(sid(9))}`,
+      ]);
+      await dest.close();
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reports a 400 as twilio_rejected, not retried', async () => {
+    const scope = api()
+      .get(path(sid(3)))
+      .reply(400, errorJson(21211, 400, 'Bad'));
+    const { dest } = destination();
+    const [result] = await collect(dest.fetchStatuses([sid(3)]));
+    expect(result).toMatchObject({ error: { code: 'twilio_rejected', retryable: false, twilioCode: 21211 } });
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('keeps at most `concurrency` look-ups in flight and yields in input order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const scope = api()
+      .get(/\/Messages\/SM\d+\.json$/)
+      .times(6)
+      .delay(5)
+      .reply((uri: string) => {
+        inFlight++;
+        most = Math.max(most, inFlight);
+        const messageSid = /(SM\d+)/.exec(uri)?.[1] as string;
+        return [200, messageJson({ sid: messageSid, status: 'delivered' })];
+      });
+    scope.on('replied', () => inFlight--);
+    const { dest } = destination();
+    const sids = [1, 2, 3, 4, 5, 6].map(sid);
+    const results = await collect(dest.fetchStatuses(sids, { concurrency: 2 }));
+    expect(results.map((r) => r.messageSid)).toEqual(sids);
+    expect(most).toBeLessThanOrEqual(2);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('ends look-ups in flight as aborted and starts none after the signal aborts', async () => {
+    const controller = new AbortController();
+    const scope = api()
+      .get(path(sid(1)))
+      .delay(10_000)
+      .reply(200, messageJson());
+    const { dest } = destination();
+    const iterator = dest.fetchStatuses([sid(1), sid(2)], { signal: controller.signal, concurrency: 1 });
+    const first = iterator.next();
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    expect((await first).value).toMatchObject({
+      kind: 'failed',
+      messageSid: sid(1),
+      error: { code: 'aborted' },
+    });
+    expect((await iterator.next()).done).toBe(true);
+    scope.done();
+  });
+
+  it('aborts during a retry wait', async () => {
+    const controller = new AbortController();
+    const scope = api()
+      .get(path(sid(1)))
+      .reply(503, errorJson(20500, 503));
+    const { dest } = destination(
+      {},
+      {
+        sleep: (_ms, signal) =>
+          new Promise((_, reject) => {
+            signal?.addEventListener('abort', () => reject(signal.reason));
+            controller.abort();
+          }),
+      },
+    );
+    const results = await collect(dest.fetchStatuses([sid(1)], { signal: controller.signal }));
+    expect(results).toEqual([
+      {
+        kind: 'failed',
+        messageSid: sid(1),
+        error: { code: 'aborted', message: 'Polling was aborted', retryable: true },
+      },
+    ]);
+    expect(scope.isDone()).toBe(true);
+  });
+
+  it('throws ConfigError at the call for bad credentials or concurrency, before any request', () => {
+    const { dest } = destination({ credentials: { accountSid: 'nope', authToken: 'x' } });
+    expect(() => dest.fetchStatuses([sid(1)])).toThrow(ConfigError);
+    const good = destination().dest;
+    expect(() => good.fetchStatuses([sid(1)], { concurrency: 0 })).toThrow(
+      /fetchStatuses.concurrency: must be a whole number/,
+    );
+  });
+});
