@@ -14,7 +14,7 @@ import {
   parseSettings,
   type ResolvedConfig,
   type ResolvedOptions,
-} from './config/config.js';
+} from './config/index.js';
 import {
   type FetchStatusesOptions,
   fetchStatuses,

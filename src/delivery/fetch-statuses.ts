@@ -5,8 +5,9 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageResource, TwilioClient } from '../client.js';
+import type { RetryPolicy } from '../config/index.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from '../errors.js';
-import { type RetryPolicy, retryDelayMs } from '../send/retry.js';
+import { retryDelayMs } from '../send/retry.js';
 import type { RowResult } from '../types.js';
 import { type DeliveryOutcome, deliveryOutcome, parseErrorCode } from './outcome.js';
 
