@@ -14,6 +14,8 @@ it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
     'AbortedError',
     'ConfigError',
+    'DELIVERY_ERROR_CODES',
+    'DELIVERY_OUTCOMES',
     'NetworkError',
     'SEGMENT_RATE_PRESETS',
     'TimeoutError',
@@ -21,11 +23,18 @@ it('exports the public surface and nothing else', () => {
     'TwilioDestination',
     'TwilioDestinationError',
     'UnreadableResponseError',
+    'computeBodySHA256',
     'computeTwilioSignature',
+    'createStatusCallbackHandler',
+    'deliveryErrorInfo',
+    'deliveryOutcome',
     'isConfigError',
+    'isFinalStatus',
     'isTwilioApiError',
     'isTwilioDestinationError',
     'manifest',
+    'statusSupersedes',
+    'verifyTwilioBodySignature',
     'verifyTwilioSignature',
   ]);
 });
