@@ -95,7 +95,7 @@ describe('twilio-destination status, in process', () => {
     sim = await simulator({ lifecycle: { sentAfterMs: 1, deliveredAfterMs: 1 } });
     const { file } = await sendAndSave(['+14155550100', '+14155550101']);
     const run = await runCli(
-      ['status', file, '--wait', '10s', '--interval', '5ms', '--api-base-url', sim.url],
+      ['status', file, '--wait', '10s', '--interval', '5ms', '--concurrency', '2', '--api-base-url', sim.url],
       {
         env: envFor(sim),
       },
@@ -173,6 +173,24 @@ describe('twilio-destination status, in process', () => {
     ]);
     expect(run.stderr).toMatch(/Interrupted: the statuses are as of the last answer\.\n$/);
     expect(signals.listenerCount('SIGINT')).toBe(0);
+  });
+
+  it('keeps the last answer when Ctrl-C cuts a later round short', async () => {
+    sim = await simulator({ faults: [{ on: 'fetch', nth: 2, kind: 'hang' }] });
+    const { file, results } = await sendAndSave(['+14155550100']);
+    const { EventEmitter } = await import('node:events');
+    const signals = new EventEmitter();
+    const running = runCli(['status', file, '--wait', '1h', '--interval', '1ms', '--api-base-url', sim.url], {
+      env: envFor(sim),
+      signals,
+    });
+    await waitFor(() => sim.requests.filter((r) => r.method === 'GET').length === 2);
+    signals.emit('SIGINT');
+    const run = await running;
+    expect(jsonLines(run.stdout)).toEqual([
+      expect.objectContaining({ kind: 'found', messageSid: sidOf(results[0]), outcome: 'pending' }),
+    ]);
+    expect(run.code).toBe(130);
   });
 
   it('reports a message as aborted when Ctrl-C comes before any answer', async () => {

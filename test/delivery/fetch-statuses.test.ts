@@ -4,10 +4,20 @@
  */
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
+import { TwilioDestination } from '../../src/destination.js';
 import { ConfigError } from '../../src/errors.js';
 import type { RowResult } from '../../src/types.js';
 import { startServer } from '../helpers/server.js';
-import { ACCOUNT_SID, API, api, BASIC, destination, errorJson, messageJson } from '../helpers/twilio.js';
+import {
+  ACCOUNT_SID,
+  API,
+  api,
+  BASIC,
+  baseConfig,
+  destination,
+  errorJson,
+  messageJson,
+} from '../helpers/twilio.js';
 
 const sid = (n: number) => `SM${String(n).padStart(32, '0')}`;
 const path = (messageSid: string) => `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${messageSid}.json`;
@@ -191,6 +201,19 @@ describe('fetchStatuses', () => {
     } finally {
       await server.close();
     }
+  });
+
+  it('waits with its own timer when no sleep is injected', async () => {
+    const scope = api()
+      .get(path(sid(2)))
+      .reply(503, errorJson(20503, 503))
+      .get(path(sid(2)))
+      .reply(200, messageJson({ sid: sid(2), status: 'sent' }));
+    const dest = new TwilioDestination(baseConfig(), { retry: { minDelayMs: 1, maxDelayMs: 1 } });
+    const [result] = await collect(dest.fetchStatuses([sid(2)]));
+    expect(result).toMatchObject({ kind: 'found', status: 'sent' });
+    expect(scope.isDone()).toBe(true);
+    await dest.close();
   });
 
   it('reports a 400 as twilio_rejected, not retried', async () => {
