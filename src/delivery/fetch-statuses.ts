@@ -160,7 +160,8 @@ export async function* fetchStatuses(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   const signal = controller.signal;
-  const sleep = deps.sleep ?? ((ms: number, s?: AbortSignal) => delay(ms, undefined, s ? { signal: s } : {}));
+  const sleep: (ms: number, s: AbortSignal) => Promise<unknown> =
+    deps.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s }));
   let stop: unknown;
 
   async function lookUp(messageSid: string): Promise<StatusResult> {

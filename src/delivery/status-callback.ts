@@ -65,7 +65,6 @@ function answer(
   text?: string,
   headers: Record<string, string> = {},
 ): void {
-  if (res.headersSent) return;
   if (text === undefined) res.writeHead(status, headers).end();
   else res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', ...headers }).end(text);
 }

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDuration, statusSummary } from '../../src/cli/status.js';
+import { isSettled } from '../../src/cli/status-poll.js';
+import type { StatusResult } from '../../src/delivery/fetch-statuses.js';
 import { TwilioDestination } from '../../src/destination.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import type { RowResult } from '../../src/types.js';
@@ -234,6 +236,37 @@ describe('twilio-destination status, in process', () => {
     expect(sim.requests).toEqual([]);
   });
 
+  it('asks nothing when no row of the file was sent', async () => {
+    sim = await simulator();
+    const { file } = await sendAndSave(['not a number']);
+    const before = sim.requests.length;
+    const run = await runCli(['status', file, '--api-base-url', sim.url], { env: envFor(sim) });
+    expect(sim.requests.length).toBe(before);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /^0 messages \(asked for [\d.]+s; one line each to stdout\)\n1 row was not sent/,
+    );
+    expect(run.code).toBe(0);
+  });
+
+  it('stops asking when Twilio refuses the credentials, and exits 1', async () => {
+    sim = await simulator();
+    const { file } = await sendAndSave(['+14155550100', '+14155550101']);
+    const before = sim.requests.length;
+    const env = { ...envFor(sim), TWILIO_AUTH_TOKEN: 'f'.repeat(32) };
+    const run = await runCli(
+      ['status', file, '--wait', '1h', '--interval', '1ms', '--api-base-url', sim.url],
+      { env },
+    );
+    expect((jsonLines(run.stdout) as { error: { code: string } }[]).map((l) => l.error.code)).toEqual([
+      'auth_failed',
+      'auth_failed',
+    ]);
+    expect(sim.requests.slice(before).map((r) => `${r.method} ${r.status}`)).toEqual(['GET 401']);
+    expect(run.stderr).toMatch(/^2 messages: 2 lookup failed/);
+    expect(run.code).toBe(1);
+  });
+
   it('exits 2 for an --out it cannot write, and for a bad --wait', async () => {
     sim = await simulator();
     const { file } = await sendAndSave(['+14155550100']);
@@ -250,6 +283,24 @@ describe('twilio-destination status, in process', () => {
     expect(wait.stderr).toMatch(/Not a duration/);
     const concurrency = await runCli(['status', file, '--concurrency', '1.5'], { env: envFor(sim) });
     expect(concurrency.stderr).toMatch(/Not a whole number/);
+  });
+});
+
+describe('isSettled', () => {
+  const found = (outcome: string) =>
+    ({ kind: 'found', messageSid: UNKNOWN, status: 'x', outcome }) as StatusResult;
+  const failed = (code: string) =>
+    ({ kind: 'failed', messageSid: UNKNOWN, error: { code, message: 'x', retryable: true } }) as StatusResult;
+  it.each<[string, StatusResult | undefined, boolean]>([
+    ['no answer yet', undefined, false],
+    ['a pending message', found('pending'), false],
+    ['a delivered message', found('delivered'), true],
+    ['a transient failure', found('transient'), true],
+    ['an unknown SID', { kind: 'not_found', messageSid: UNKNOWN, message: 'x' }, true],
+    ['a refused look-up (401)', failed('auth_failed'), true],
+    ['a look-up that may work next round', failed('server_error'), false],
+  ])('%s: %s', (_, result, expected) => {
+    expect(isSettled(result)).toBe(expected);
   });
 });
 

@@ -268,6 +268,11 @@ describe('fetchStatuses', () => {
     scope.done();
   });
 
+  it('asks nothing when the signal has already aborted', async () => {
+    const { dest } = destination();
+    expect(await collect(dest.fetchStatuses([sid(1)], { signal: AbortSignal.abort() }))).toEqual([]);
+  });
+
   it('aborts during a retry wait', async () => {
     const controller = new AbortController();
     const scope = api()

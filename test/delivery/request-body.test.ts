@@ -32,6 +32,10 @@ describe('readBody', () => {
     expect(await readBody(req, 10)).toEqual(expected);
   });
 
+  it('reads an ended stream with nothing parsed as an empty body', async () => {
+    expect(await readBody(request([], {}, true), 10)).toEqual({ kind: 'raw', bytes: Buffer.alloc(0) });
+  });
+
   it('reads the stream when a parsed body is not form fields (a JSON parser ran)', async () => {
     const req = request([], { body: { count: 3, nested: { a: 1 } } }, true);
     expect(await readBody(req, 10)).toEqual({ kind: 'raw', bytes: Buffer.alloc(0) });
