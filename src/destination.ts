@@ -163,8 +163,9 @@ export class TwilioDestination {
 
   /**
    * Asks Twilio where each message stands now: one `GET …/Messages/{Sid}.json` per Message SID (or per
-   * `sent` result of `write`; failed rows are skipped), paced and retried like sending, at most
-   * `concurrency` at a time. Yields one {@link StatusResult} per message, in input order: its status and
+   * `sent` result of `write`; failed rows are skipped), retried like sending, at most `concurrency` at a
+   * time (by default, and at most, the destination's `concurrency` option: its connection pool), halved
+   * after a 429 and climbing back as sending does. Yields one {@link StatusResult} per message, in input order: its status and
    * delivery outcome, `not_found` for a SID Twilio does not know (never a throw), or `failed` when the
    * look-up itself failed. Throws `ConfigError` at the call when the credentials or options are invalid.
    *
@@ -200,9 +201,11 @@ export class TwilioDestination {
       sleep: resolved.sleep,
       random: resolved.random,
     };
+    // Its own connection pool holds `concurrency` connections: more look-ups at once would only queue.
+    const most = resolved.dispatcher === undefined ? resolved.concurrency : 100;
     return fetchStatuses(messages, deps, {
       signal: options.signal,
-      concurrency: concurrency ?? resolved.concurrency,
+      concurrency: Math.min(concurrency ?? resolved.concurrency, most),
     });
   }
 

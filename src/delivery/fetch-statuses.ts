@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { RetryPolicy } from '../config/index.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from '../errors.js';
+import { AdaptiveLimit } from '../send/pacing.js';
 import { retryDelayMs } from '../send/retry.js';
 import type { RowResult } from '../types.js';
 import { type DeliveryOutcome, deliveryOutcome, parseErrorCode } from './outcome.js';
@@ -18,7 +19,10 @@ export type StatusSource = string | RowResult;
 export interface FetchStatusesOptions {
   /** Stops polling: no further request starts, and look-ups in flight end as `aborted`. */
   signal?: AbortSignal;
-  /** Look-ups in flight at once. @default the destination's `concurrency` option */
+  /**
+   * Look-ups in flight at once, at most the destination's `concurrency` option (its connection pool holds
+   * that many connections). @default the destination's `concurrency` option
+   */
   concurrency?: number;
 }
 
@@ -148,7 +152,9 @@ function isTransient(error: unknown): boolean {
 
 /**
  * Looks up every message of `sources`, at most `concurrency` at a time, and yields one result per message
- * in input order. A 401/403 ends polling: the remaining messages get the same failure without a request.
+ * in input order. A 429 halves the look-ups in flight, which climb back after a run of successes, as sending
+ * does (the account's concurrent-request limit is shared). A 401/403 ends polling: the remaining messages get
+ * the same failure without a request.
  */
 export async function* fetchStatuses(
   sources: Iterable<StatusSource> | AsyncIterable<StatusSource>,
@@ -163,6 +169,7 @@ export async function* fetchStatuses(
   const sleep: (ms: number, s: AbortSignal) => Promise<unknown> =
     deps.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s }));
   let stop: unknown;
+  const limit = new AdaptiveLimit(options.concurrency);
 
   async function lookUp(messageSid: string): Promise<StatusResult> {
     if (!SID_PATTERN.test(messageSid)) {
@@ -175,10 +182,13 @@ export async function* fetchStatuses(
     const path = `/2010-04-01/Accounts/${deps.accountSid}/Messages/${messageSid}.json`;
     for (let retry = 1; ; retry++) {
       if (stop !== undefined) return failed(messageSid, stop);
+      const generation = limit.generation;
       try {
         const { body } = await deps.client.get<MessageResource>('api', path, { signal });
+        limit.increase();
         return toMessageStatus(messageSid, body);
       } catch (error) {
+        if (error instanceof TwilioApiError && error.httpStatus === 429) limit.decrease(generation);
         if (error instanceof TwilioApiError && error.httpStatus === 404) {
           return {
             kind: 'not_found',
@@ -207,7 +217,7 @@ export async function* fetchStatuses(
       const sid = sidOf(source);
       if (sid === undefined) continue;
       window.push(lookUp(sid));
-      if (window.length >= options.concurrency) yield await (window.shift() as Promise<StatusResult>);
+      while (window.length >= limit.value) yield await (window.shift() as Promise<StatusResult>);
     }
     while (window.length > 0) yield await (window.shift() as Promise<StatusResult>);
   } finally {

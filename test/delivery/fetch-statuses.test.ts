@@ -4,8 +4,10 @@
  */
 import nock from 'nock';
 import { describe, expect, it } from 'vitest';
+import type { TwilioClient } from '../../src/client.js';
+import { fetchStatuses } from '../../src/delivery/fetch-statuses.js';
 import { TwilioDestination } from '../../src/destination.js';
-import { ConfigError } from '../../src/errors.js';
+import { ConfigError, TwilioApiError } from '../../src/errors.js';
 import type { RowResult } from '../../src/types.js';
 import { startServer } from '../helpers/server.js';
 import {
@@ -233,10 +235,10 @@ describe('fetchStatuses', () => {
       .get(/\/Messages\/SM\d+\.json$/)
       .times(6)
       .delay(5)
-      .reply((uri: string) => {
+      .reply((request: { url: string }) => {
         inFlight++;
         most = Math.max(most, inFlight);
-        const messageSid = /(SM\d+)/.exec(uri)?.[1] as string;
+        const messageSid = /(SM\d+)/.exec(request.url)?.[1] as string;
         return [200, messageJson({ sid: messageSid, status: 'delivered' })];
       });
     scope.on('replied', () => inFlight--);
@@ -246,6 +248,66 @@ describe('fetchStatuses', () => {
     expect(results.map((r) => r.messageSid)).toEqual(sids);
     expect(most).toBeLessThanOrEqual(2);
     expect(scope.isDone()).toBe(true);
+  });
+
+  it('halves the look-ups in flight after a 429', async () => {
+    // A client whose answers the test releases one by one, so that what is in flight is exact.
+    const pending = new Map<string, { resolve: (body: unknown) => void; reject: (error: unknown) => void }>();
+    const inFlightAtStart: string[] = [];
+    const client = {
+      get: (_base: string, path: string) =>
+        new Promise((resolve, reject) => {
+          const messageSid = /(SM\d+)/.exec(path)?.[1] as string;
+          inFlightAtStart.push(`${messageSid.slice(-1)} beside ${pending.size}`);
+          pending.set(messageSid, {
+            resolve: (body) => {
+              pending.delete(messageSid);
+              resolve({ status: 200, body, requestId: undefined });
+            },
+            reject: (error) => {
+              pending.delete(messageSid);
+              reject(error);
+            },
+          });
+        }),
+    } as unknown as TwilioClient;
+    const deps = {
+      client,
+      accountSid: ACCOUNT_SID,
+      retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
+      sleep: async () => {},
+      random: () => 1,
+    };
+    const iterator = fetchStatuses([1, 2, 3, 4].map(sid), deps, { concurrency: 2 });
+    const next = iterator.next();
+    await expect.poll(() => pending.size).toBe(2);
+    const rateLimited = new TwilioApiError({
+      httpStatus: 429,
+      method: 'GET',
+      path: 'x',
+      body: { code: 20429 },
+      requestId: undefined,
+      retryAfterMs: undefined,
+    });
+    pending.get(sid(1))?.reject(rateLimited); // halves the limit to 1; SM1 is asked again
+    await expect.poll(() => pending.has(sid(1))).toBe(true);
+    pending.get(sid(1))?.resolve(messageJson({ sid: sid(1), status: 'sent' }));
+    expect((await next).value).toMatchObject({ messageSid: sid(1), status: 'sent' });
+    const second = iterator.next();
+    // At a limit of 2, SM3 would start now, beside SM2; at 1 it waits until SM2 is answered.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect([...pending.keys()]).toEqual([sid(2)]);
+    pending.get(sid(2))?.resolve(messageJson({ sid: sid(2), status: 'delivered' }));
+    expect((await second).value).toMatchObject({ messageSid: sid(2), status: 'delivered' });
+    const third = iterator.next();
+    await expect.poll(() => pending.has(sid(3))).toBe(true);
+    pending.get(sid(3))?.resolve(messageJson({ sid: sid(3), status: 'sent' }));
+    await third;
+    const fourth = iterator.next();
+    await expect.poll(() => pending.has(sid(4))).toBe(true);
+    pending.get(sid(4))?.resolve(messageJson({ sid: sid(4), status: 'sent' }));
+    await fourth;
+    expect(inFlightAtStart).toEqual(['1 beside 0', '2 beside 1', '1 beside 1', '3 beside 0', '4 beside 0']);
   });
 
   it('ends look-ups in flight as aborted and starts none after the signal aborts', async () => {
