@@ -200,6 +200,7 @@ export class TwilioDestination {
       retry: resolved.retry,
       sleep: resolved.sleep,
       random: resolved.random,
+      requestTimeoutMs: resolved.timeoutMs,
     };
     // Its own connection pool holds `concurrency` connections: more look-ups at once would only queue.
     const most = resolved.dispatcher === undefined ? resolved.concurrency : 100;

@@ -7,6 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { RetryPolicy } from '../config/index.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from '../errors.js';
+import { type Coordinator, CoordinatorUnavailableError, type RequestEnd } from '../send/coordinator.js';
 import { AdaptiveLimit } from '../send/pacing.js';
 import { retryDelayMs } from '../send/retry.js';
 import type { RowResult } from '../types.js';
@@ -61,7 +62,14 @@ export interface StatusLookupFailed {
   kind: 'failed';
   messageSid: string;
   error: {
-    code: 'auth_failed' | 'rate_limited' | 'server_error' | 'network_error' | 'twilio_rejected' | 'aborted';
+    code:
+      | 'auth_failed'
+      | 'rate_limited'
+      | 'server_error'
+      | 'network_error'
+      | 'twilio_rejected'
+      | 'coordinator_error'
+      | 'aborted';
     message: string;
     /** Asking again later can succeed. */
     retryable: boolean;
@@ -80,6 +88,10 @@ export interface StatusDeps {
   retry: RetryPolicy;
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
   random: () => number;
+  /** When set, every GET waits for a `lookup` permit, so that polling shares the account's budget. */
+  coordinator?: Coordinator | undefined;
+  /** The per-request timeout, for the coordinator's leases. */
+  requestTimeoutMs?: number;
 }
 
 const SID_PATTERN = /^(SM|MM)[0-9a-f]{32}$/i;
@@ -137,6 +149,9 @@ function failed(messageSid: string, error: unknown): StatusLookupFailed {
       },
     };
   }
+  if (error instanceof CoordinatorUnavailableError) {
+    return { ...base, error: { code: 'coordinator_error', message: error.message, retryable: true } };
+  }
   if (error instanceof AbortedError) {
     return { ...base, error: { code: 'aborted', message: 'Polling was aborted', retryable: true } };
   }
@@ -170,6 +185,39 @@ export async function* fetchStatuses(
     deps.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s }));
   let stop: unknown;
   const limit = new AdaptiveLimit(options.concurrency);
+  let ready: Promise<void> | undefined;
+
+  /** One GET, under a coordinator permit when there is a coordinator; the permit learns how it ended. */
+  async function getOnce(path: string): Promise<MessageResource> {
+    const { coordinator } = deps;
+    let permit: Awaited<ReturnType<Coordinator['acquire']>> | undefined;
+    if (coordinator !== undefined) {
+      ready ??= coordinator.ready({
+        accountSid: deps.accountSid,
+        requestTimeoutMs: deps.requestTimeoutMs ?? 30_000,
+      });
+      await ready;
+      permit = await coordinator.acquire({
+        accountSid: deps.accountSid,
+        kind: 'lookup',
+        sender: '',
+        segments: 0,
+        segmentsPerSecond: undefined,
+        signal,
+      });
+    }
+    let end: RequestEnd = { kind: 'other' };
+    try {
+      const { body } = await deps.client.get<MessageResource>('api', path, { signal });
+      end = { kind: 'ok' };
+      return body;
+    } catch (error) {
+      if (error instanceof TwilioApiError && error.httpStatus === 429) end = { kind: 'rate_limited' };
+      throw error;
+    } finally {
+      await permit?.release(end);
+    }
+  }
 
   async function lookUp(messageSid: string): Promise<StatusResult> {
     if (!SID_PATTERN.test(messageSid)) {
@@ -184,10 +232,13 @@ export async function* fetchStatuses(
       if (stop !== undefined) return failed(messageSid, stop);
       const generation = limit.generation;
       try {
-        const { body } = await deps.client.get<MessageResource>('api', path, { signal });
+        const body = await getOnce(path);
         limit.increase();
         return toMessageStatus(messageSid, body);
       } catch (error) {
+        // Aborted while waiting for a permit: the coordinator rejects with the signal's reason.
+        if (signal.aborted) return failed(messageSid, new AbortedError(false, signal.reason));
+        if (error instanceof CoordinatorUnavailableError) stop ??= error;
         if (error instanceof TwilioApiError && error.httpStatus === 429) limit.decrease(generation);
         if (error instanceof TwilioApiError && error.httpStatus === 404) {
           return {

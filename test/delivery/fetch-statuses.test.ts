@@ -3,16 +3,23 @@
  * from Twilio's Message resource, 404s as `not_found`, retries with Retry-After, and batch-ending 401s.
  */
 import nock from 'nock';
+import { Agent } from 'undici';
 import { describe, expect, it } from 'vitest';
-import type { TwilioClient } from '../../src/client.js';
+import { createClient, type TwilioClient } from '../../src/client.js';
 import { fetchStatuses } from '../../src/delivery/fetch-statuses.js';
 import { TwilioDestination } from '../../src/destination.js';
 import { ConfigError, TwilioApiError } from '../../src/errors.js';
+import {
+  type Coordinator,
+  CoordinatorUnavailableError,
+  type PermitRequest,
+} from '../../src/send/coordinator.js';
 import type { RowResult } from '../../src/types.js';
 import { startServer } from '../helpers/server.js';
 import {
   ACCOUNT_SID,
   API,
+  AUTH_TOKEN,
   api,
   BASIC,
   baseConfig,
@@ -308,6 +315,114 @@ describe('fetchStatuses', () => {
     pending.get(sid(4))?.resolve(messageJson({ sid: sid(4), status: 'sent' }));
     await fourth;
     expect(inFlightAtStart).toEqual(['1 beside 0', '2 beside 1', '1 beside 1', '3 beside 0', '4 beside 0']);
+  });
+
+  describe('with a coordinator', () => {
+    const retry = { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 };
+    const depsWith = (coordinator: Coordinator) => ({
+      client: createClient({
+        apiBaseUrl: API,
+        messagingBaseUrl: API,
+        username: ACCOUNT_SID,
+        password: AUTH_TOKEN,
+        timeoutMs: 1000,
+        dispatcher: new Agent(),
+        now: Date.now,
+        logger: undefined,
+      }),
+      accountSid: ACCOUNT_SID,
+      retry,
+      sleep: async () => {},
+      random: () => 1,
+      coordinator,
+      requestTimeoutMs: 1000,
+    });
+
+    it('takes a lookup permit per GET and tells it how each ended', async () => {
+      const scope = api()
+        .get(path(sid(1)))
+        .reply(429, errorJson(20429, 429))
+        .get(path(sid(1)))
+        .reply(200, messageJson({ sid: sid(1), status: 'delivered' }))
+        .get(path(sid(2)))
+        .reply(404, errorJson(20404, 404));
+      const asked: PermitRequest[] = [];
+      const ends: string[] = [];
+      const readies: unknown[] = [];
+      const coordinator: Coordinator = {
+        ready: async (context) => {
+          readies.push(context);
+        },
+        acquire: async (request) => {
+          asked.push(request);
+          return { release: async (end) => void ends.push(end.kind) };
+        },
+      };
+      const results = await collect(
+        fetchStatuses([sid(1), sid(2)], depsWith(coordinator), { concurrency: 1 }),
+      );
+      expect(results.map((r) => r.kind)).toEqual(['found', 'not_found']);
+      expect(readies).toEqual([{ accountSid: ACCOUNT_SID, requestTimeoutMs: 1000 }]);
+      expect(asked.map(({ signal: _signal, ...rest }) => rest)).toEqual(
+        Array(3).fill({
+          accountSid: ACCOUNT_SID,
+          kind: 'lookup',
+          sender: '',
+          segments: 0,
+          segmentsPerSecond: undefined,
+        }),
+      );
+      expect(ends).toEqual(['rate_limited', 'ok', 'other']);
+      expect(scope.isDone()).toBe(true);
+    });
+
+    it('asks nothing when the coordinator is unreachable: every message fails coordinator_error', async () => {
+      const coordinator: Coordinator = {
+        ready: async () => {},
+        acquire: async () => {
+          throw new CoordinatorUnavailableError(
+            'Redis coordinator (127.0.0.1:1)',
+            'Redis coordinator (127.0.0.1:1) is unreachable',
+          );
+        },
+      };
+      const results = await collect(
+        fetchStatuses([sid(1), sid(2)], depsWith(coordinator), { concurrency: 1 }),
+      );
+      expect(results).toEqual(
+        [sid(1), sid(2)].map((messageSid) => ({
+          kind: 'failed',
+          messageSid,
+          error: {
+            code: 'coordinator_error',
+            message: 'Redis coordinator (127.0.0.1:1) is unreachable',
+            retryable: true,
+          },
+        })),
+      );
+    });
+
+    it('ends as aborted while waiting for a permit', async () => {
+      const controller = new AbortController();
+      const coordinator: Coordinator = {
+        ready: async () => {},
+        acquire: (request) =>
+          new Promise((_, reject) => {
+            request.signal.addEventListener('abort', () => reject(request.signal.reason));
+            controller.abort();
+          }),
+      };
+      const results = await collect(
+        fetchStatuses([sid(1)], depsWith(coordinator), { concurrency: 1, signal: controller.signal }),
+      );
+      expect(results).toEqual([
+        {
+          kind: 'failed',
+          messageSid: sid(1),
+          error: { code: 'aborted', message: 'Polling was aborted', retryable: true },
+        },
+      ]);
+    });
   });
 
   it('ends look-ups in flight as aborted and starts none after the signal aborts', async () => {
