@@ -300,6 +300,33 @@ describe('validateTargetSettings', () => {
     expect(result.errors[1]?.message).toMatch(/line 1, column 4/);
   });
 
+  it('refuses a tag that swallows the next one, pointing at it, instead of listing it as a field', async () => {
+    const result = await new TwilioDestination(
+      baseConfig({ settings: { from: 'Acme', messageTemplate: 'Hi {{first_name, your order {{order_id}}' } }),
+    ).validateTargetSettings();
+    expect(result.ok).toBe(false);
+    expect(result.errors).toEqual([
+      {
+        field: 'settings.messageTemplate',
+        code: 'template_syntax',
+        message: expect.stringMatching(
+          /^Invalid field name "first_name, your order \{\{order_id" in the tag at line 1, column 4 \(position 3\): it contains "\{\{"/,
+        ),
+      },
+    ]);
+    expect(result.info['fields']).toBeUndefined();
+  });
+
+  it('refuses a template nested 5,000 sections deep with a validation error instead of throwing', async () => {
+    const messageTemplate = `${'{{#a}}'.repeat(5000)}x${'{{/a}}'.repeat(5000)}`;
+    const result = await new TwilioDestination(
+      baseConfig({ settings: { from: 'Acme', messageTemplate } }),
+    ).validateTargetSettings();
+    expect(result.errors.map((e) => [e.field, e.code])).toEqual([
+      ['settings.messageTemplate', 'template_too_deep'],
+    ]);
+  });
+
   it('refuses partials and fixed text over 1,600 characters', async () => {
     const partial = await new TwilioDestination(
       baseConfig({ settings: { from: 'Acme', messageTemplate: '{{> footer}}' } }),
