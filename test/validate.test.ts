@@ -22,6 +22,13 @@ const NUMBERS_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers.j
 const keyCredentials = { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET };
 const account = (status: string, type: string) => ({ sid: ACCOUNT_SID, status, type, friendly_name: 'Acme' });
 
+/** An issue whose message contains `text`. */
+const issueWith = (field: string, code: string, text: string) => ({
+  field,
+  code,
+  message: expect.stringContaining(text),
+});
+
 describe('validateCredentials', () => {
   it('reports an active full account as ok with its status and type', async () => {
     const scope = api().get(ACCOUNT_PATH).reply(200, account('active', 'Full'));
@@ -40,11 +47,7 @@ describe('validateCredentials', () => {
     const result = await new TwilioDestination(baseConfig()).validateCredentials();
     expect(result.ok).toBe(true);
     expect(result.warnings).toEqual([
-      {
-        field: 'credentials.accountSid',
-        code: 'trial_account',
-        message: expect.stringContaining('verified phone numbers'),
-      },
+      issueWith('credentials.accountSid', 'trial_account', 'verified phone numbers'),
     ]);
   });
 
@@ -136,11 +139,7 @@ describe('validateCredentials', () => {
       ok: true,
       errors: [],
       warnings: [
-        {
-          field: 'credentials.apiKeySid',
-          code: 'account_status_unknown',
-          message: expect.stringContaining('status and type could not be checked'),
-        },
+        issueWith('credentials.apiKeySid', 'account_status_unknown', 'status and type could not be checked'),
       ],
       info: {},
     });
@@ -227,11 +226,7 @@ describe('validateTargetSettings', () => {
     const result = await new TwilioDestination(baseConfig()).validateTargetSettings();
     expect(result.ok).toBe(false);
     expect(result.errors).toEqual([
-      {
-        field: 'settings.from',
-        code: 'sender_not_owned',
-        message: expect.stringContaining('error 21606 for every row'),
-      },
+      issueWith('settings.from', 'sender_not_owned', 'error 21606 for every row'),
     ]);
   });
 

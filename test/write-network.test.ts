@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioDestination } from '../src/destination.js';
 import { closedPort, startServer } from './helpers/server.js';
-import { baseConfig, failedResult, messageJson } from './helpers/twilio.js';
+import { baseConfig, failedResult, messageJson, sentResult } from './helpers/twilio.js';
 
 const TO = '+14155550100';
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ to: TO, first_name: `N${i}` }));
@@ -152,15 +152,7 @@ describe('write over real HTTP', () => {
     const results = await d.write(rows(4), { signal: controller.signal });
     expect(s.received).toHaveLength(2);
     expect(results).toEqual([
-      {
-        status: 'sent',
-        index: 0,
-        attempts: 1,
-        messageSid: 'SM1',
-        twilioStatus: 'queued',
-        segments: 1,
-        requestId: 'RQ-SM1',
-      },
+      sentResult(0, { messageSid: 'SM1', requestId: 'RQ-SM1' }),
       failedResult(1, {
         code: 'aborted',
         message:

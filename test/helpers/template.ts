@@ -19,3 +19,15 @@ export function renderText(source: string, row: Record<string, unknown>): string
   if (!result.ok) throw new Error(`expected a text, got: ${result.message}`);
   return result.text;
 }
+
+/** A sparse array of `length` items that counts the reads of its elements, for bounded-work assertions. */
+export function countingArray(length: number): { array: unknown[]; reads: () => number } {
+  let reads = 0;
+  const array = new Proxy(new Array(length), {
+    get(target, key, receiver) {
+      if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  return { array, reads: () => reads };
+}

@@ -17,6 +17,48 @@ describe('compileTemplate', () => {
       'Empty tag "{{#}}" at line 1, column 7 (position 6): put a field name inside it',
       6,
     ],
+    [
+      'a tag that runs into the next one',
+      'Hi {{first_name, your order {{order_id}}',
+      'Invalid field name "first_name, your order {{order_id" in the tag at line 1, column 4 (position 3): it contains "{{", so this tag is probably missing its closing "}}" and runs into the next tag; close each tag with "}}" right after its field name',
+      3,
+    ],
+    [
+      'a brace inside the name',
+      'a\n{{first}name}}',
+      'Invalid field name "first}name" in the tag at line 2, column 1 (position 2): it contains "}"; check the tag\'s braces',
+      2,
+    ],
+    [
+      'a comma',
+      'Hi {{first_name, welcome}}',
+      'Invalid field name "first_name, welcome" in the tag at line 1, column 4 (position 3): it contains a comma; close each tag with "}}" right after its field name',
+      3,
+    ],
+    [
+      'white space inside the name',
+      'Hi {{first name}}',
+      'Invalid field name "first name" in the tag at line 1, column 4 (position 3): it contains white space; close each tag with "}}" right after its field name, and write field names without spaces',
+      3,
+    ],
+    [
+      'white space in a section name',
+      '{{#a b}}x{{/a b}}',
+      'Invalid field name "a b" in the tag at line 1, column 1 (position 0): it contains white space; close each tag with "}}" right after its field name, and write field names without spaces',
+      0,
+    ],
+    [
+      'a long name, shortened',
+      `{{${'a'.repeat(50)} b}}`,
+      `Invalid field name "${'a'.repeat(39)}…" in the tag at line 1, column 1 (position 0): it contains white space; close each tag with "}}" right after its field name, and write field names without spaces`,
+      0,
+    ],
+    [
+      'a comma after a delimiter change, naming the new closing delimiter',
+      '{{=<% %>=}}Hi <%a,b%>',
+      'Invalid field name "a,b" in the tag at line 1, column 15 (position 14): it contains a comma; close each tag with "%>" right after its field name',
+      14,
+    ],
   ])('refuses %s as template_syntax with its position', (_name, source, message, position) => {
     expect(compileTemplate(source)).toEqual({ ok: false, code: 'template_syntax', message, position });
   });
@@ -96,53 +138,6 @@ describe('compileTemplate: what the compiled template reports', () => {
 });
 
 describe('compileTemplate: field names', () => {
-  it.each<[string, string, string, number]>([
-    [
-      'a tag that runs into the next one',
-      'Hi {{first_name, your order {{order_id}}',
-      'Invalid field name "first_name, your order {{order_id" in the tag at line 1, column 4 (position 3): it contains "{{", so this tag is probably missing its closing "}}" and runs into the next tag; close each tag with "}}" right after its field name',
-      3,
-    ],
-    [
-      'a brace inside the name',
-      'a\n{{first}name}}',
-      'Invalid field name "first}name" in the tag at line 2, column 1 (position 2): it contains "}"; check the tag\'s braces',
-      2,
-    ],
-    [
-      'a comma',
-      'Hi {{first_name, welcome}}',
-      'Invalid field name "first_name, welcome" in the tag at line 1, column 4 (position 3): it contains a comma; close each tag with "}}" right after its field name',
-      3,
-    ],
-    [
-      'white space inside the name',
-      'Hi {{first name}}',
-      'Invalid field name "first name" in the tag at line 1, column 4 (position 3): it contains white space; close each tag with "}}" right after its field name, and write field names without spaces',
-      3,
-    ],
-    [
-      'white space in a section name',
-      '{{#a b}}x{{/a b}}',
-      'Invalid field name "a b" in the tag at line 1, column 1 (position 0): it contains white space; close each tag with "}}" right after its field name, and write field names without spaces',
-      0,
-    ],
-    [
-      'a long name, shortened',
-      `{{${'a'.repeat(50)} b}}`,
-      `Invalid field name "${'a'.repeat(39)}…" in the tag at line 1, column 1 (position 0): it contains white space; close each tag with "}}" right after its field name, and write field names without spaces`,
-      0,
-    ],
-    [
-      'a comma after a delimiter change, naming the new closing delimiter',
-      '{{=<% %>=}}Hi <%a,b%>',
-      'Invalid field name "a,b" in the tag at line 1, column 15 (position 14): it contains a comma; close each tag with "%>" right after its field name',
-      14,
-    ],
-  ])('refuses %s as template_syntax with its position', (_name, source, message, position) => {
-    expect(compileTemplate(source)).toEqual({ ok: false, code: 'template_syntax', message, position });
-  });
-
   it.each([
     'Hi {{ first_name }}',
     '{{{ raw }}}',
