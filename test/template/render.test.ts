@@ -139,14 +139,23 @@ describe('render: strict placeholders', () => {
     });
   });
 
-  it('names every missing field once, in order of appearance', () => {
-    expect(render('{{b}} {{a}} {{b}} {{c}} {{ok}}', { ok: 'yes', c: ' ' })).toEqual({
-      ok: false,
-      fields: ['b', 'a', 'c'],
-      message:
-        'Template fields "b", "a" and "c" are missing or empty in this row; fill them or wrap optional parts ' +
-        'in sections such as {{#b}}…{{/b}}',
-    });
+  it.each<[string, string, Record<string, unknown>, string[], string]>([
+    [
+      'names every missing field once, in order of appearance',
+      '{{b}} {{a}} {{b}} {{c}} {{ok}}',
+      { ok: 'yes', c: ' ' },
+      ['b', 'a', 'c'],
+      'Template fields "b", "a" and "c" are missing or empty in this row; fill them or wrap optional parts in sections such as {{#b}}…{{/b}}',
+    ],
+    [
+      'reports missing fields and other problems together',
+      '{{fn}} {{a}} {{b}}',
+      { fn: () => 1 },
+      ['fn', 'a', 'b'],
+      'Template fields "a" and "b" are missing or empty in this row; fill them or wrap optional parts in sections such as {{#a}}…{{/a}}; Template field "fn" is a function; functions in rows are never called',
+    ],
+  ])('%s', (_name, source, row, fields, message) => {
+    expect(render(source, row)).toEqual({ ok: false, fields, message });
   });
 
   it('names a missing dotted path as written', () => {
@@ -300,16 +309,6 @@ describe('render: values that cannot be rendered', () => {
     if (result.ok) return;
     expect(result.message).toBe(message);
     expect(result.fields).toHaveLength(1);
-  });
-
-  it('reports missing fields and other problems together', () => {
-    expect(render('{{fn}} {{a}} {{b}}', { fn: () => 1 })).toEqual({
-      ok: false,
-      fields: ['fn', 'a', 'b'],
-      message:
-        'Template fields "a" and "b" are missing or empty in this row; fill them or wrap optional parts in ' +
-        'sections such as {{#a}}…{{/a}}; Template field "fn" is a function; functions in rows are never called',
-    });
   });
 
   it('neither mutates the row nor any prototype', () => {
