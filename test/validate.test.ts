@@ -20,6 +20,9 @@ import {
 const ACCOUNT_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}.json`;
 const NUMBERS_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers.json`;
 const keyCredentials = { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET };
+/** `validateCredentials()` of a destination with API key credentials. */
+const validateKey = () =>
+  new TwilioDestination(baseConfig({ credentials: keyCredentials })).validateCredentials();
 const account = (status: string, type: string) => ({ sid: ACCOUNT_SID, status, type, friendly_name: 'Acme' });
 
 /** An issue whose message contains `text`. */
@@ -132,9 +135,7 @@ describe('validateCredentials', () => {
       .get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`)
       .query({ PageSize: '1' })
       .reply(200, { messages: [] });
-    const result = await new TwilioDestination(
-      baseConfig({ credentials: keyCredentials }),
-    ).validateCredentials();
+    const result = await validateKey();
     expect(result).toEqual({
       ok: true,
       errors: [],
@@ -157,9 +158,7 @@ describe('validateCredentials', () => {
       .get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`)
       .query({ PageSize: '1' })
       .reply(status, errorJson(status === 500 ? 20500 : 20003, status));
-    const result = await new TwilioDestination(
-      baseConfig({ credentials: keyCredentials }),
-    ).validateCredentials();
+    const result = await validateKey();
     expect(result.ok).toBe(ok);
     expect([...result.errors, ...result.warnings].map((issue) => issue.code)).toEqual([code]);
   });
@@ -180,9 +179,7 @@ describe('validateCredentials', () => {
 
   it('accepts a full-permission API key on /Accounts directly', async () => {
     nock(API).get(ACCOUNT_PATH).reply(200, account('active', 'Full'));
-    const result = await new TwilioDestination(
-      baseConfig({ credentials: keyCredentials }),
-    ).validateCredentials();
+    const result = await validateKey();
     expect(result).toEqual({
       ok: true,
       errors: [],
