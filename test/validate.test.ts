@@ -5,24 +5,22 @@ import { closedPort, startServer } from './helpers/server.js';
 import {
   ACCOUNT_SID,
   API,
-  API_KEY_SECRET,
-  API_KEY_SID,
   AUTH_TOKEN,
   api,
   baseConfig,
   errorJson,
   FROM,
   KEY_BASIC,
+  KEY_CREDENTIALS,
   MESSAGING,
   MG_SID,
 } from './helpers/twilio.js';
 
 const ACCOUNT_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}.json`;
 const NUMBERS_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers.json`;
-const keyCredentials = { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET };
 /** `validateCredentials()` of a destination with API key credentials. */
 const validateKey = () =>
-  new TwilioDestination(baseConfig({ credentials: keyCredentials })).validateCredentials();
+  new TwilioDestination(baseConfig({ credentials: KEY_CREDENTIALS })).validateCredentials();
 const account = (status: string, type: string) => ({ sid: ACCOUNT_SID, status, type, friendly_name: 'Acme' });
 
 /** An issue whose message contains `text`. */
@@ -170,7 +168,7 @@ describe('validateCredentials', () => {
       res.end(JSON.stringify(errorJson(20003, 401)));
       void server.close();
     });
-    const result = await new TwilioDestination(baseConfig({ credentials: keyCredentials }), {
+    const result = await new TwilioDestination(baseConfig({ credentials: KEY_CREDENTIALS }), {
       apiBaseUrl: server.url,
     }).validateCredentials();
     expect(result.errors.map((e) => e.code)).toEqual(['network_error']);

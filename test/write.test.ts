@@ -2,9 +2,6 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import {
-  ACCOUNT_SID,
-  API_KEY_SECRET,
-  API_KEY_SID,
   api,
   BASIC,
   createRequest,
@@ -14,6 +11,7 @@ import {
   FROM,
   failedResult,
   KEY_BASIC,
+  KEY_CREDENTIALS,
   MESSAGES_PATH,
   MG_SID,
   messageJson,
@@ -52,7 +50,7 @@ describe('write: the request', () => {
   it('authenticates with an API key while keeping the Account SID in the path', async () => {
     createRequest({ To: TO, From: FROM, Body: 'Hi Ann' }, KEY_BASIC).reply(201, messageJson());
     const { dest } = destination({
-      credentials: { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+      credentials: KEY_CREDENTIALS,
     });
     expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([sentResult(0)]);
   });

@@ -9,7 +9,9 @@ import {
   AUTH_TOKEN,
   baseConfig,
   FROM,
+  KEY_CREDENTIALS,
   MG_SID,
+  TOKEN_CREDENTIALS,
 } from '../helpers/twilio.js';
 
 describe('parseConfig', () => {
@@ -18,7 +20,7 @@ describe('parseConfig', () => {
     expect(parsed).toEqual({
       ok: true,
       value: {
-        credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+        credentials: TOKEN_CREDENTIALS,
         settings: { from: FROM, messageTemplate: 'Hi {{first_name}}' },
         mapping: {},
       },
@@ -28,7 +30,7 @@ describe('parseConfig', () => {
   it('accepts API key credentials and a mapping', () => {
     const parsed = parseConfig({
       ...baseConfig({
-        credentials: { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+        credentials: KEY_CREDENTIALS,
       }),
       mapping: { to: 'phone', body: 'text' },
     });
@@ -37,7 +39,7 @@ describe('parseConfig', () => {
 
   it('reports a misspelt key with a suggestion instead of ignoring it', () => {
     const parsed = parseConfig({
-      credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      credentials: TOKEN_CREDENTIALS,
       settings: { from: FROM, messageTemplte: 'Hi' },
     });
     expect(parsed).toEqual({

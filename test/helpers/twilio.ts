@@ -19,6 +19,15 @@ export const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`
 export const BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
 export const KEY_BASIC = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
 
+/** Account SID + Auth Token credentials. */
+export const TOKEN_CREDENTIALS = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
+/** API key credentials of the same account. */
+export const KEY_CREDENTIALS = {
+  accountSid: ACCOUNT_SID,
+  apiKeySid: API_KEY_SID,
+  apiKeySecret: API_KEY_SECRET,
+};
+
 /** Every secret the suite uses; the secrets test checks none leaks. */
 export const SECRETS = [AUTH_TOKEN, API_KEY_SECRET, BASIC, KEY_BASIC, BASIC.slice(6), KEY_BASIC.slice(6)];
 
