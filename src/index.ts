@@ -26,18 +26,7 @@ export {
   statusSupersedes,
 } from './delivery/index.js';
 export { TwilioDestination } from './destination.js';
-export {
-  AbortedError,
-  ConfigError,
-  isConfigError,
-  isTwilioApiError,
-  isTwilioDestinationError,
-  NetworkError,
-  TimeoutError,
-  TwilioApiError,
-  TwilioDestinationError,
-  UnreadableResponseError,
-} from './errors.js';
+export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
 export {
   type AudienceSyncMode,

@@ -12,17 +12,11 @@ it('sends the version package.json declares in User-Agent', async () => {
 
 it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
-    'AbortedError',
     'ConfigError',
     'DELIVERY_ERROR_CODES',
     'DELIVERY_OUTCOMES',
-    'NetworkError',
     'SEGMENT_RATE_PRESETS',
-    'TimeoutError',
-    'TwilioApiError',
     'TwilioDestination',
-    'TwilioDestinationError',
-    'UnreadableResponseError',
     'computeBodySHA256',
     'computeTwilioSignature',
     'createStatusCallbackHandler',
@@ -30,8 +24,6 @@ it('exports the public surface and nothing else', () => {
     'deliveryOutcome',
     'isConfigError',
     'isFinalStatus',
-    'isTwilioApiError',
-    'isTwilioDestinationError',
     'manifest',
     'statusSupersedes',
     'verifyTwilioBodySignature',
