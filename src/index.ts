@@ -3,19 +3,30 @@
  * @packageDocumentation
  */
 export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
-export { TwilioDestination } from './destination.js';
+export type {
+  FetchStatusesOptions,
+  MessageNotFound,
+  MessageStatus,
+  StatusLookupFailed,
+  StatusResult,
+  StatusSource,
+} from './delivery/fetch-statuses.js';
 export {
-  AbortedError,
-  ConfigError,
-  isConfigError,
-  isTwilioApiError,
-  isTwilioDestinationError,
-  NetworkError,
-  TimeoutError,
-  TwilioApiError,
-  TwilioDestinationError,
-  UnreadableResponseError,
-} from './errors.js';
+  createStatusCallbackHandler,
+  DELIVERY_ERROR_CODES,
+  DELIVERY_OUTCOMES,
+  type DeliveryErrorInfo,
+  type DeliveryEvent,
+  type DeliveryOutcome,
+  deliveryErrorInfo,
+  deliveryOutcome,
+  isFinalStatus,
+  type StatusCallbackHandler,
+  type StatusCallbackHandlerOptions,
+  statusSupersedes,
+} from './delivery/index.js';
+export { TwilioDestination } from './destination.js';
+export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
 export {
   type AudienceSyncMode,
@@ -51,9 +62,12 @@ export {
   SEGMENT_RATE_PRESETS,
 } from './send/index.js';
 export {
+  computeBodySHA256,
   computeTwilioSignature,
   type SignedParams,
+  type VerifyTwilioBodySignatureArgs,
   type VerifyTwilioSignatureArgs,
+  verifyTwilioBodySignature,
   verifyTwilioSignature,
 } from './signature.js';
 export type { SyncModeSupport } from './sync-modes.js';

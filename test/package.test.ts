@@ -12,22 +12,23 @@ it('sends the version package.json declares in User-Agent', async () => {
 
 it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
-    'AbortedError',
     'ConfigError',
     'CoordinatorUnavailableError',
+    'DELIVERY_ERROR_CODES',
+    'DELIVERY_OUTCOMES',
     'InProcessCoordinator',
-    'NetworkError',
     'SEGMENT_RATE_PRESETS',
-    'TimeoutError',
-    'TwilioApiError',
     'TwilioDestination',
-    'TwilioDestinationError',
-    'UnreadableResponseError',
+    'computeBodySHA256',
     'computeTwilioSignature',
+    'createStatusCallbackHandler',
+    'deliveryErrorInfo',
+    'deliveryOutcome',
     'isConfigError',
-    'isTwilioApiError',
-    'isTwilioDestinationError',
+    'isFinalStatus',
     'manifest',
+    'statusSupersedes',
+    'verifyTwilioBodySignature',
     'verifyTwilioSignature',
   ]);
 });

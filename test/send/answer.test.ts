@@ -147,19 +147,6 @@ describe('what an answer means', () => {
     expect(meaningOf(apiError(500), true).rule).toBe('serverError');
   });
 
-  it('agrees with the error’s own retryable for every Twilio answer it retries', () => {
-    for (const [status, code] of [
-      [429, 20429],
-      [500, undefined],
-      [400, 21611],
-      [400, 21211],
-      [401, 20003],
-    ] as const) {
-      const error = apiError(status, code);
-      expect([status, code, error.retryable]).toEqual([status, code, meaningOf(error).retry !== 'never']);
-    }
-  });
-
   it.each([
     ['a 429', apiError(429), true],
     ['a 503', apiError(503), true],
