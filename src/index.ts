@@ -2,7 +2,10 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions } from './config/config.js';
+// First: refuses a Node.js too old before undici is loaded.
+import './node-guard.js';
+
+export type { DestinationOptions, DispatcherLike } from './config/config.js';
 export { TwilioDestination } from './destination.js';
 export {
   AbortedError,
@@ -33,6 +36,7 @@ export type {
   PreviewReadyRow,
   PreviewResult,
   PreviewRow,
+  PreviewStream,
   PreviewSummary,
   PreviewWarning,
   PreviewWarningCode,
@@ -53,6 +57,7 @@ export type {
   ApiKeyCredentials,
   AuthTokenCredentials,
   Credentials,
+  CredentialsInfo,
   DestinationConfig,
   FailedRowResult,
   FieldMapping,
@@ -60,9 +65,11 @@ export type {
   RowError,
   RowErrorCode,
   RowResult,
+  SenderInfo,
   SentRowResult,
   SyncMode,
   TargetSettings,
+  TargetSettingsInfo,
   ValidationIssue,
   ValidationResult,
   WriteOptions,

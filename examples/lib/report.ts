@@ -2,7 +2,13 @@
  * Turns a write's results into the lines the examples print: a table with one line per row, the reasons
  * rows failed, and a summary with the failures counted by code.
  */
-import type { Row, RowResult, ValidationResult } from '../../src/index.js';
+import type {
+  CredentialsInfo,
+  Row,
+  RowResult,
+  TargetSettingsInfo,
+  ValidationResult,
+} from '../../src/index.js';
 
 /** Where the examples write; the process streams by default. */
 export interface Output {
@@ -115,14 +121,14 @@ export function formatValidation(name: string, result: ValidationResult, facts: 
 }
 
 /** `account active, Full` from `validateCredentials()`'s info, when Twilio told. */
-export function accountFacts(result: ValidationResult): string {
-  const account = result.info['account'] as { status?: string; type?: string } | undefined;
+export function accountFacts(result: ValidationResult<CredentialsInfo>): string {
+  const { account } = result.info;
   return account === undefined ? '' : `account ${account.status}, ${account.type}`;
 }
 
 /** `template fields: first_name, order_id, note` from `validateTargetSettings()`'s info. */
-export function templateFacts(result: ValidationResult, from: string): string {
-  const fields = result.info['fields'];
-  const list = Array.isArray(fields) && fields.length > 0 ? `, template fields: ${fields.join(', ')}` : '';
+export function templateFacts(result: ValidationResult<TargetSettingsInfo>, from: string): string {
+  const { fields = [] } = result.info;
+  const list = fields.length > 0 ? `, template fields: ${fields.join(', ')}` : '';
   return `sender ${from}${list}`;
 }
