@@ -32,7 +32,7 @@ export function columnsHint(columns: readonly string[], wanted: readonly string[
   }
   for (const name of wanted) {
     const near = columns.find(
-      (column) => column !== name && column.trim().toLowerCase() === name.toLowerCase(),
+      (column) => column !== name && column.trim().toLowerCase() === name.trim().toLowerCase(),
     );
     if (near !== undefined) {
       return `. Column ${JSON.stringify(near)} differs from ${JSON.stringify(name)} only by white space or letter case: rename it in the file, or map it exactly`;
