@@ -40,6 +40,7 @@ const MISSING: Readonly<Record<string, string>> = {
     'give the sender with --from (a number, MG…, a short code or sender ID), or use --simulate',
   'settings.messageTemplate':
     'give the message with --template <text> or --template-file <path> (or --content-sid <HX…> for a Content template)',
+  'mapping.to': 'name the column holding the recipient with --map to=<column>',
 };
 
 /**
@@ -92,10 +93,10 @@ export function inCliTerms(message: string, flags: FlagNames = {}): string {
 /** One problem as a line: where it is set, its code, and what to do. */
 export function describeIssue(issue: ValidationIssue, flags: FlagNames = {}): string {
   const where = flags[issue.field] ?? sourceOf(issue.field);
-  let message = (issue.code === 'required' && MISSING[issue.field]) || inCliTerms(issue.message, flags);
-  // The package starts some messages with the field; the line already starts with its flag.
+  const missing = issue.code === 'required' ? MISSING[issue.field] : undefined;
+  let message = missing ?? inCliTerms(issue.message, flags);
+  // The package starts range messages with the field; the line already starts with its flag.
   if (message.startsWith(`${where}: `)) message = message.slice(where.length + 2);
-  else if (message.startsWith(`${where} `)) message = message.slice(where.length + 1);
   return `${where} [${issue.code}]: ${message}`;
 }
 

@@ -121,7 +121,9 @@ describe('parseCommandLine', () => {
     );
     expect(out).toContain('Exit codes: 0 every row sent');
     expect(parse('send', '--help').out).toContain('--segments-per-second <n>');
-    expect(parse('send', '--help').out).not.toContain('--api-base-url');
+    expect(parse('send', '--help').out).toContain('--api-base-url <url>');
+    expect(parse('preview', '--help').out).toContain('--api-base-url <url>');
+    expect(out).toContain('simulator');
     expect(parse('--version')).toMatchObject({ result: 0, out: '0.1.0\n' });
   });
 
