@@ -1,4 +1,4 @@
-/** Which Node.js versions the package runs on, and the message for one it does not (see node-guard.ts). */
+/** Which Node.js versions the package runs on, and the message for one it does not (the entry points import a guard that throws it). */
 
 /** The oldest Node.js the package runs on, as in package.json's `engines`. */
 export const MINIMUM_NODE = [22, 20] as const;

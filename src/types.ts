@@ -1,6 +1,6 @@
 /**
  * The public data shapes of the package: configuration, rows, results and validation reports.
- * These follow DESIGN.md's public contract exactly.
+ * The README documents each of them.
  */
 
 /** Account SID + Auth Token. */

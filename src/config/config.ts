@@ -586,7 +586,7 @@ export interface DestinationOptions {
   random?: () => number;
 }
 
-/** The retry defaults DESIGN.md gives. */
+/** The retry defaults, as the README's options table gives them. */
 export const DEFAULT_RETRY: RetryPolicy = {
   retries: 3,
   minDelayMs: 1000,
