@@ -5,7 +5,13 @@
 // First: refuses a Node.js too old before undici is loaded.
 import './node-guard.js';
 
-export type { DestinationOptions, DispatcherLike } from './config/config.js';
+export type {
+  DestinationOptions,
+  DispatcherLike,
+  DuplicateCheckPolicy,
+  Progress,
+  RetryPolicy,
+} from './config/index.js';
 export { TwilioDestination } from './destination.js';
 export {
   AbortedError,
@@ -42,10 +48,7 @@ export type {
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
-export type { DuplicateCheckPolicy } from './send/duplicate-check.js';
 export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
-export type { RetryPolicy } from './send/retry.js';
-export type { Progress } from './send/sender.js';
 export {
   computeTwilioSignature,
   type SignedParams,
