@@ -5,8 +5,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MINIMUM_NODE, nodeVersionProblem } from '../src/node-version.js';
+
+// Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
+vi.setConfig({ testTimeout: 60_000 });
 
 describe('nodeVersionProblem', () => {
   it.each([

@@ -94,9 +94,13 @@ export function inCliTerms(message: string, flags: FlagNames = {}): string {
 export function describeIssue(issue: ValidationIssue, flags: FlagNames = {}): string {
   const where = flags[issue.field] ?? sourceOf(issue.field);
   const missing = issue.code === 'required' ? MISSING[issue.field] : undefined;
-  let message = missing ?? inCliTerms(issue.message, flags);
-  // The package starts range messages with the field; the line already starts with its flag.
+  if (missing !== undefined) return `${where} [${issue.code}]: ${missing}`;
+  let message = inCliTerms(issue.message, flags);
+  // The package starts some messages with the field; the line already starts with its flag.
   if (message.startsWith(`${where}: `)) message = message.slice(where.length + 2);
+  else if (message.startsWith(where) && /^ (?:must|is|has) /.test(message.slice(where.length))) {
+    message = message.slice(where.length + 1);
+  }
   return `${where} [${issue.code}]: ${message}`;
 }
 

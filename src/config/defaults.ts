@@ -1,6 +1,6 @@
 /**
- * The options' defaults, in one place: what `parseOptions` fills in and what DESIGN.md and the README
- * promise. The send path reads the resolved options, never these directly.
+ * The options' defaults, in one place: what `parseOptions` fills in and what the README
+ * promises. The send path reads the resolved options, never these directly.
  */
 import type { DuplicateCheckPolicy, RetryPolicy } from './options.js';
 

@@ -10,9 +10,12 @@ import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { capture, envFor, jsonLines, runBin, runCli, simulator, startBin } from './helpers.js';
+
+// Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
+vi.setConfig({ testTimeout: 60_000 });
 
 let sim: TwilioSimulator;
 let dir: string;

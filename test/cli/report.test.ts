@@ -75,7 +75,7 @@ describe('describeIssue and configErrorLines', () => {
         },
         flags,
       ),
-    ).toBe('--template-file [template_syntax]: --template-file has an unclosed tag');
+    ).toBe('--template-file [template_syntax]: has an unclosed tag');
     expect(
       describeIssue({
         field: 'options.concurrency',

@@ -5,9 +5,12 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { envFor, jsonLines, runBin, simulator } from './helpers.js';
+
+// Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
+vi.setConfig({ testTimeout: 60_000 });
 
 let sim: TwilioSimulator;
 let dir: string;
@@ -214,7 +217,8 @@ describe('errors come first and alone', () => {
     expect(result).toMatchObject({
       code: 2,
       stdout: '',
-      stderr: 'Invalid configuration (1 problem):\n  --concurrency [out_of_range]: must be at least 1\n',
+      stderr:
+        'Invalid configuration (1 problem):\n  --concurrency [out_of_range]: must be at least 1 (got 0)\n',
     });
   });
 });
