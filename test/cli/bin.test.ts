@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { CSV_ROWS, envFor, fixture, jsonLines, libraryResults, simulator, TEMPLATE } from './helpers.js';
+
+// Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
+vi.setConfig({ testTimeout: 60_000 });
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 

@@ -1,0 +1,173 @@
+/**
+ * The commands in-process, for what a child process cannot reach cheaply: a first row that cannot be
+ * read, a `--key` the rows lack, a long stdin, the simulator sub-command's lifecycle, the proxy settings,
+ * a results file that fails as it closes, and the confirmation's wording.
+ */
+import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandLine } from '../../src/cli/args.js';
+import { lineWriter } from '../../src/cli/output.js';
+import { confirmationText } from '../../src/cli/send-command.js';
+import { proxyFromEnv } from '../../src/cli/session.js';
+import type { TwilioSimulator } from '../../src/simulator/index.js';
+import { capture, envFor, jsonLines, runCli, simulator } from './helpers.js';
+
+let sim: TwilioSimulator;
+beforeEach(async () => {
+  sim = await simulator();
+});
+afterEach(async () => {
+  await sim.close();
+});
+
+const message = ['--from', '+15005550006', '--template', 'Hi {{first_name}}', '--map', 'to=phone'];
+const send = (...extra: string[]) => ['send', '--api-base-url', sim.url, ...message, ...extra];
+
+describe('send from stdin', () => {
+  it('prints only the error when the first line cannot be read, and sends nothing', async () => {
+    const run = await runCli(send('--format', 'jsonl'), { env: envFor(sim), stdinText: '{oops\n' });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toMatch(/^error: stdin line 1: not valid JSON/);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('refuses a --key column the rows do not have, naming their columns', async () => {
+    const run = await runCli(send('--format', 'jsonl', '--key', 'id'), {
+      env: envFor(sim),
+      stdinText: '{"phone":"+14155550100","first_name":"Ada"}\n',
+    });
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'error: --key id: the rows have no column "id". Their columns: "phone", "first_name"\n',
+    });
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('checks a CSV header from stdin, and keys and lines its results', async () => {
+    const refused = await runCli(send('--format', 'csv', '--template', 'Hi {{name}}'), {
+      env: envFor(sim),
+      stdinText: 'phone,first_name\n+14155550100,Ada\n',
+    });
+    expect(refused).toMatchObject({ code: 2, stdout: '' });
+    expect(refused.stderr).toMatch(
+      /^Invalid configuration \(1 problem\):\n {2}--template \[missing_column\]: The template reads "name"/,
+    );
+    expect(sim.requests).toHaveLength(0);
+    const run = await runCli(send('--format', 'csv', '--key', 'id'), {
+      env: envFor(sim),
+      stdinText: 'phone,first_name,id\n+14155550100,Ada,a\n\n+14155550101,Grace,b\n',
+    });
+    expect(run.code).toBe(0);
+    expect((jsonLines(run.stdout) as { line: number; key: string }[]).map((r) => [r.line, r.key])).toEqual([
+      [2, 'a'],
+      [4, 'b'],
+    ]);
+  });
+});
+
+describe('the simulator sub-command in-process', () => {
+  it('runs until SIGINT, then closes', async () => {
+    const signals = new EventEmitter();
+    // Listening for signals comes once the simulator is up and has printed its URL.
+    const waiting = new Promise<void>((resolve) => {
+      signals.on('newListener', (name) => {
+        // Emitted just before the listener is added: resolve once it is.
+        if (name === 'SIGINT') queueMicrotask(resolve);
+      });
+    });
+    const stdout = capture();
+    const running = runCli(['simulator', '--port', '0'], { signals, stdout });
+    await waiting;
+    expect(stdout.text()).toMatch(/^Twilio simulator listening on http:\/\/127\.0\.0\.1:\d+\n/);
+    expect(signals.listenerCount('SIGINT')).toBe(1);
+    signals.emit('SIGINT');
+    const run = await running;
+    expect(run.code).toBe(0);
+    expect(signals.listenerCount('SIGINT') + signals.listenerCount('SIGTERM')).toBe(0);
+    expect(stdout.text()).toContain('Auth Token');
+  });
+
+  it('exits 2 on a bad option, with its usage', async () => {
+    const run = await runCli(['simulator', '--port', 'many']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--port must be a number, got "many"');
+    expect(run.stderr).toContain('Usage: twilio-destination simulator [options]');
+  });
+});
+
+describe('proxyFromEnv', () => {
+  it('is undefined without a proxy variable', () => {
+    expect(proxyFromEnv({ NO_PROXY: 'localhost' })).toBeUndefined();
+  });
+
+  it.each([
+    [{ https_proxy: 'http://proxy:3128' }, 'Using the proxy http://proxy:3128 (HTTPS_PROXY/HTTP_PROXY).'],
+    [
+      {
+        HTTP_PROXY: 'http://user:secret@proxy:3128',
+        HTTPS_PROXY: 'http://user:secret@proxy:3128',
+        no_proxy: '.internal',
+      },
+      'Using the proxy http://…@proxy:3128 (HTTPS_PROXY/HTTP_PROXY), except for NO_PROXY .internal.',
+    ],
+  ])('reads %j, in either case, never showing the proxy password', async (env, notice) => {
+    const proxy = proxyFromEnv(env);
+    expect(proxy?.notice).toBe(notice);
+    await proxy?.dispatcher.close();
+  });
+});
+
+describe('lineWriter on a file that fails as it closes', () => {
+  it('reports the failure from close()', async () => {
+    const stream = new Writable({
+      write(_chunk, _encoding, callback) {
+        callback();
+      },
+      final(callback) {
+        callback(new Error('EIO: i/o error, close'));
+      },
+    });
+    const writer = lineWriter(stream, true);
+    await writer.write({ a: 1 });
+    await expect(writer.close()).rejects.toThrow('EIO: i/o error, close');
+  });
+});
+
+describe('confirmationText', () => {
+  const line = (options: CommandLine['options'] = {}): CommandLine => ({
+    command: 'send',
+    file: 'x.csv',
+    options,
+  });
+  const scan = {
+    summary: {
+      rows: 12,
+      ready: 1,
+      failed: 11,
+      failedByCode: { invalid_row: 11 },
+      segments: 2,
+      encodings: { 'GSM-7': 1, 'UCS-2': 0 },
+      channels: { sms: 1, mms: 0 },
+      warnings: {},
+      mostExpensive: [],
+    },
+    failures: ['  [invalid_row] line 3: bad'],
+    duplicates: { rows: 0, examples: [] },
+  };
+  it.each([
+    [
+      line({ pricePerSegment: 0.05 }),
+      false,
+      'About to send 1 message (2 segments, about $0.10 at $0.05 per segment); 11 rows would fail and are not sent.\n  [invalid_row] line 3: bad\nSend? [y/N] ',
+    ],
+    [
+      line(),
+      true,
+      'About to send 1 message (2 segments, simulated); 11 rows would fail and are not sent.\n  [invalid_row] line 3: bad\nSend? [y/N] ',
+    ],
+  ])('says what would be sent and what it costs', (commandLine, simulated, text) => {
+    expect(confirmationText(scan, commandLine, simulated)).toBe(text);
+  });
+});
