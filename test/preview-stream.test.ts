@@ -51,6 +51,17 @@ describe('previewStream', () => {
     expect(await dest.preview(rows)).toEqual({ rows: collected, summary: streamed.summary });
   });
 
+  it('leaves a first row that is not an object to fail on its own', async () => {
+    const dest = new TwilioDestination(baseConfig({ settings }));
+    const { rows } = await dest.preview([null as never, { to: TO, first_name: 'Ann', order_id: 'A-1' }]);
+    expect(rows.map((row) => row.status === 'failed' && row.error.code)).toEqual(['invalid_row', false]);
+  });
+
+  it('throws ConfigError at the call for invalid options, without credentials', () => {
+    const dest = new TwilioDestination({ settings } as never, { concurrency: 0 });
+    expect(() => dest.previewStream([])).toThrow(ConfigError);
+  });
+
   it('throws ConfigError at the call when the configuration is invalid', () => {
     const dest = new TwilioDestination(baseConfig({ settings: { from: 'not a sender!' } }));
     expect(() => dest.previewStream([])).toThrow(ConfigError);

@@ -239,7 +239,7 @@ export function previewSummary(scan: Scan, rowsTo: string): string[] {
   if (summary.mostExpensive.length > 0) {
     const costly = summary.mostExpensive
       .slice(0, 3)
-      .map((r) => `row ${r.index} (${r.segments}, ${r.encoding})`);
+      .map((r) => `line ${scan.costlyLines.get(r.index)} (${r.segments}, ${r.encoding})`);
     lines.push(`Most segments: ${costly.join(', ')}.`);
   }
   lines.push(`Rows: ${rowsTo}, one line per row.`);

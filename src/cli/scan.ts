@@ -27,6 +27,8 @@ export interface Scan {
   failures: string[];
   /** Repeated recipients. */
   duplicates: Duplicates;
+  /** The file line of each row in `summary.mostExpensive`, by index. */
+  costlyLines: ReadonlyMap<number, number>;
 }
 
 const SHOWN = 5;
@@ -77,8 +79,18 @@ export async function scanRows(
   const seen = new Map<string | number, number>();
   const duplicates: Duplicates = { rows: 0, examples: [] };
   const failures: string[] = [];
+  const costlyLines = new Map<number, number>();
+  const costly = preview.summary.mostExpensive;
   for await (const row of preview) {
     const origin = origins.shift() as RowOrigin;
+    if (row.status === 'ready' && costly.some((entry) => entry.index === row.index)) {
+      costlyLines.set(row.index, origin.line);
+      // Rows that left the list are forgotten now and then, so the map stays small.
+      if (costlyLines.size > 4 * costly.length) {
+        for (const index of costlyLines.keys())
+          if (!costly.some((e) => e.index === index)) costlyLines.delete(index);
+      }
+    }
     if (row.status === 'failed') {
       if (failures.length < SHOWN) failures.push(failureLine(row.index, origin.line, row.error));
     } else {
@@ -93,5 +105,5 @@ export async function scanRows(
     }
     await onRow(row, origin);
   }
-  return { summary: preview.summary, failures, duplicates };
+  return { summary: preview.summary, failures, duplicates, costlyLines };
 }

@@ -134,6 +134,9 @@ describe('parseCommandLine', () => {
       /option '--concurrency <n>' argument 'many' is invalid\. Not a number\./,
     ],
     [['send', '--concurrency', ''], /Not a number/],
+    [['send', '--limit', '0'], /option '--limit <n>' argument '0' is invalid\. Must be a whole number ≥ 1\./],
+    [['preview', '--limit', '2.5'], /Must be a whole number ≥ 1/],
+    [['send', '--force', '--append'], /option '--append' cannot be used with option '--force'/],
     [['send', '--map', 'phone'], /argument 'phone' is invalid\. expected field=column, got "phone"/],
     [['send', '--map', 'mobile=phone'], /unknown destination field "mobile"/],
     [

@@ -67,6 +67,30 @@ describe('send from stdin', () => {
   });
 });
 
+describe('preview of a WhatsApp batch with many repeats', () => {
+  it('counts every repeated recipient and shows the first three', async () => {
+    const rows = [0, 1, 2, 3, 4].map((i) => JSON.stringify({ phone: '+14155550100', first_name: `N${i}` }));
+    const run = await runCli(
+      [
+        'preview',
+        '--format',
+        'jsonl',
+        '--from',
+        'whatsapp:+15005550006',
+        '--template',
+        'Hi {{first_name}}',
+        '--map',
+        'to=phone',
+      ],
+      { stdinText: `${rows.join('\n')}\n` },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'Duplicate recipients: 4 rows send to a number an earlier row already sends to, e.g. whatsapp:+14155550100 (lines 1 and 2), whatsapp:+14155550100 (lines 1 and 3), whatsapp:+14155550100 (lines 1 and 4).',
+    );
+  });
+});
+
 describe('the simulator sub-command in-process', () => {
   it('runs until SIGINT, then closes', async () => {
     const signals = new EventEmitter();
@@ -155,6 +179,7 @@ describe('confirmationText', () => {
     },
     failures: ['  [invalid_row] line 3: bad'],
     duplicates: { rows: 0, examples: [] },
+    costlyLines: new Map(),
   };
   it.each([
     [

@@ -322,7 +322,7 @@ describe('preview', () => {
       expect.stringMatching(/^ {2}\[invalid_row\] line 4: "to" must be/),
       expect.stringMatching(/^ {2}\[template_error\] line 6: Template field "first_name"/),
       'Segments: 3 (GSM-7 0 rows, UCS-2 3 rows; SMS 3, MMS 0).',
-      'Most segments: row 0 (1, UCS-2), row 1 (1, UCS-2), row 3 (1, UCS-2).',
+      'Most segments: line 2 (1, UCS-2), line 3 (1, UCS-2), line 5 (1, UCS-2).',
       `Rows: ${out}, one line per row.`,
       '',
     ]);

@@ -231,6 +231,10 @@ describe('previewSummary', () => {
     const scan: Scan = {
       failures: ['  [invalid_row] line 3: bad to'],
       duplicates: { rows: 2, examples: ['+14155550100 (lines 2 and 4)', '+14155550101 (lines 5 and 9)'] },
+      costlyLines: new Map([
+        [2, 4],
+        [0, 2],
+      ]),
       summary: {
         rows: 3,
         ready: 2,
@@ -252,7 +256,7 @@ describe('previewSummary', () => {
       'Segments: 4 (GSM-7 1 row, UCS-2 1 row; SMS 1, MMS 1).',
       'Warnings: many_segments 1.',
       'Duplicate recipients: 2 rows send to a number an earlier row already sends to, e.g. +14155550100 (lines 2 and 4), +14155550101 (lines 5 and 9).',
-      'Most segments: row 2 (3, UCS-2), row 0 (1, GSM-7).',
+      'Most segments: line 4 (3, UCS-2), line 2 (1, GSM-7).',
       'Rows: preview.jsonl, one line per row.',
     ]);
   });
@@ -261,6 +265,7 @@ describe('previewSummary', () => {
     const empty: Scan = {
       failures: [],
       duplicates: { rows: 0, examples: [] },
+      costlyLines: new Map(),
       summary: {
         rows: 0,
         ready: 0,
