@@ -42,6 +42,20 @@ export function columnsHint(columns: readonly string[], wanted: readonly string[
 }
 
 /**
+ * The columns of a first row, for the recipient check: its own enumerable keys when it is an object other
+ * than an array; `undefined` for anything else, and for a row whose keys cannot be read (a hostile proxy),
+ * which then fails on its own as the row it is.
+ */
+export function firstRowColumns(row: unknown): string[] | undefined {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) return undefined;
+  try {
+    return Object.keys(row);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The issue when the recipient's column is not among `columns`; `undefined` when it is.
  *
  * @example

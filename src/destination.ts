@@ -4,7 +4,7 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { createClient, type TwilioClient } from './client.js';
-import { columnIssues, recipientColumnIssue } from './columns.js';
+import { columnIssues, firstRowColumns, recipientColumnIssue } from './columns.js';
 import {
   type DestinationOptions,
   isApiKey,
@@ -151,8 +151,9 @@ export class TwilioDestination {
     // each row then fails `config_error` with that one message, and no request is made.
     let wrongColumns: RowError | undefined;
     const build = (row: unknown, index: number): BuildResult => {
-      if (index === 0 && row !== null && typeof row === 'object' && !Array.isArray(row)) {
-        const issue = recipientColumnIssue(Object.keys(row), plan);
+      const columns = index === 0 ? firstRowColumns(row) : undefined;
+      if (columns !== undefined) {
+        const issue = recipientColumnIssue(columns, plan);
         if (issue !== undefined)
           wrongColumns = { code: 'config_error', message: issue.message, retryable: false };
       }

@@ -4,7 +4,7 @@
  * exact message, its encoding and its segments. No request is made.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { recipientColumnIssue } from './columns.js';
+import { firstRowColumns, recipientColumnIssue } from './columns.js';
 import { ConfigError } from './errors.js';
 import { buildMessage, describeCharacters, type MessagePlan, type MessageRequest } from './message.js';
 import { countSegments, type Encoding, type SegmentInfo, smartEncodable } from './segments.js';
@@ -200,8 +200,9 @@ export async function* previewRows(
 
 /** Throws the `ConfigError` for a first row (an object) that lacks the recipient's column. */
 function checkFirstRow(row: unknown, plan: MessagePlan): void {
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) return;
-  const issue = recipientColumnIssue(Object.keys(row), plan);
+  const columns = firstRowColumns(row);
+  if (columns === undefined) return;
+  const issue = recipientColumnIssue(columns, plan);
   if (issue !== undefined) throw new ConfigError([issue]);
 }
 

@@ -117,12 +117,24 @@ describe('hostile input', () => {
         expect(results.map((result) => result.index)).toEqual(rows.map((_, index) => index));
         const sent = results.filter((result) => result.status === 'sent').length;
         expect(dispatcher.requests.length - sentBefore).toBe(sent);
+        // A first row (an object) without the recipient column makes every row config_error, with no request.
+        const first = rows[0];
+        const noRecipientColumn =
+          first !== null && typeof first === 'object' && !Array.isArray(first) && !Object.hasOwn(first, 'to');
         for (const result of results) {
           if (result.status === 'failed')
-            expect(['invalid_row', 'template_error']).toContain(result.error.code);
+            expect(noRecipientColumn ? ['config_error'] : ['invalid_row', 'template_error']).toContain(
+              result.error.code,
+            );
+        }
+        const requestsBefore = dispatcher.requests.length;
+        if (noRecipientColumn) {
+          // The dry run refuses such a batch with one ConfigError.
+          await expect(destination.preview(rows as Row[])).rejects.toBeInstanceOf(ConfigError);
+          expect(dispatcher.requests.length).toBe(requestsBefore);
+          return;
         }
         // The dry run reads the same hostile rows without throwing, and predicts every outcome.
-        const requestsBefore = dispatcher.requests.length;
         const preview = await destination.preview(rows as Row[]);
         expect(dispatcher.requests.length).toBe(requestsBefore);
         expect(preview.rows.map((entry) => (entry.status === 'failed' ? entry.error : 'ready'))).toEqual(

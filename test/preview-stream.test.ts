@@ -57,6 +57,26 @@ describe('previewStream', () => {
     expect(rows.map((row) => row.status === 'failed' && row.error.code)).toEqual(['invalid_row', false]);
   });
 
+  it('leaves a first row whose keys cannot be read to fail on its own, in preview and write alike', async () => {
+    const hostile = new Proxy(
+      {},
+      {
+        ownKeys() {
+          throw new Error('no keys for you');
+        },
+      },
+    );
+    const dispatcher = instantDispatcher(() => ({ status: 201, body: JSON.stringify(messageJson()) }));
+    const dest = new TwilioDestination(baseConfig({ settings }), { dispatcher });
+    const previewed = await dest.preview([hostile]);
+    const written = await dest.write([hostile]);
+    expect(previewed.rows.map((row) => row.status === 'failed' && row.error.code)).toEqual(['invalid_row']);
+    expect(written.map((row) => row.status === 'failed' && row.error)).toEqual(
+      previewed.rows.map((row) => row.status === 'failed' && row.error),
+    );
+    expect(dispatcher.requests).toHaveLength(0);
+  });
+
   it('throws ConfigError at the call for invalid options, without credentials', () => {
     const dest = new TwilioDestination({ settings } as never, { concurrency: 0 });
     expect(() => dest.previewStream([])).toThrow(ConfigError);
