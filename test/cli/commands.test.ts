@@ -4,6 +4,9 @@
  * a results file that fails as it closes, and the confirmation's wording.
  */
 import { EventEmitter } from 'node:events';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandLine } from '../../src/cli/args.js';
@@ -88,6 +91,45 @@ describe('preview of a WhatsApp batch with many repeats', () => {
     expect(run.stderr).toContain(
       'Duplicate recipients: 4 rows send to a number an earlier row already sends to, e.g. whatsapp:+14155550100 (lines 1 and 2), whatsapp:+14155550100 (lines 1 and 3), whatsapp:+14155550100 (lines 1 and 4).',
     );
+  });
+});
+
+describe('preview in-process', () => {
+  it('leaves no --out file when the rows turn out malformed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twilio-destination-commands-'));
+    try {
+      const input = join(dir, 'rows.csv');
+      await writeFile(input, 'phone,first_name\n+14155550100,Ada\n+14155550101\n');
+      const run = await runCli(['preview', input, ...message, '--out', join(dir, 'out.csv')]);
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toMatch(/^error: .*rows\.csv: Invalid Record Length/);
+      expect(await readdir(dir)).toEqual(['rows.csv']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('checks a CSV header from stdin too, and shows no bar for stdin on a terminal', async () => {
+    const stderr = Object.assign(capture(), { isTTY: true, columns: 120 });
+    let now = 0;
+    const run = await runCli(
+      ['preview', '--format', 'csv', ...message, '--template', 'Hi {{first_name}} {{nope}}'],
+      {
+        stdinText: 'phone,first_name\n+14155550100,Ada\n',
+        stderr,
+        now: () => (now += 1000),
+      },
+    );
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr).toContain('--template [missing_column]: The template reads "nope"');
+    const ok = await runCli(['preview', '--format', 'csv', ...message], {
+      stdinText: 'phone,first_name\n+14155550100,Ada\n',
+      stderr: Object.assign(capture(), { isTTY: true, columns: 120 }),
+      now: () => (now += 1000),
+    });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).not.toContain(' preview ');
+    expect(ok.stderr).toMatch(/^Preview of 1 row: 1 ready\./);
   });
 });
 
