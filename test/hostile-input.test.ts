@@ -1,10 +1,13 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
 import type { Row } from '../src/types.js';
 import { instantDispatcher } from './helpers/instant-dispatcher.js';
 import { baseConfig, messageJson } from './helpers/twilio.js';
+
+// A thousand runs of each property: seconds on a loaded machine, which is no failure.
+vi.setConfig({ testTimeout: 60_000 });
 
 const RUNS = 1000;
 const created = JSON.stringify(messageJson());
