@@ -86,7 +86,7 @@ export async function scanRows(
     if (row.status === 'ready' && costly.some((entry) => entry.index === row.index)) {
       costlyLines.set(row.index, origin.line);
       // Rows that left the list are forgotten now and then, so the map stays small.
-      if (costlyLines.size > 4 * costly.length) {
+      if (costlyLines.size > 2 * costly.length) {
         for (const index of costlyLines.keys())
           if (!costly.some((e) => e.index === index)) costlyLines.delete(index);
       }

@@ -144,9 +144,11 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
     await out.discard();
     throw state.error;
   }
-  await out.commit().catch((error: Error) => {
-    writeError ??= error;
-  });
+  try {
+    await out.commit();
+  } catch (error) {
+    writeError ??= error as Error;
+  }
   io.stderr.write(
     `${sendSummary(tally, { elapsedMs: io.now() - started, interruptedBy, resultsTo: out.label }).join('\n')}\n`,
   );

@@ -43,6 +43,18 @@ describe('parseCommandLine', () => {
       'results.jsonl',
       '--format',
       'csv',
+      '--append',
+      '--key',
+      'id',
+      '--limit',
+      '50',
+      '--to',
+      '+14155550199',
+      '--yes',
+      '--price-per-segment',
+      '0.04',
+      '--api-base-url',
+      'http://127.0.0.1:4010',
     );
     expect(result).toEqual({
       command: 'send',
@@ -63,7 +75,28 @@ describe('parseCommandLine', () => {
         timeout: 5000,
         out: 'results.jsonl',
         format: 'csv',
+        append: true,
+        key: 'id',
+        limit: 50,
+        to: '+14155550199',
+        yes: true,
+        pricePerSegment: 0.04,
+        apiBaseUrl: 'http://127.0.0.1:4010',
       },
+    });
+  });
+
+  it('upper-cases --default-country', () => {
+    const { result } = parse('preview', 'rows.csv', '--default-country', ' gb ');
+    expect(result).toMatchObject({ options: { defaultCountry: 'GB' } });
+  });
+
+  it('passes the simulator its own arguments', () => {
+    expect(parse('simulator', '--port', '0', '--seed', '7').result).toEqual({
+      command: 'simulator',
+      file: undefined,
+      options: {},
+      rest: ['--port', '0', '--seed', '7'],
     });
   });
 

@@ -133,6 +133,80 @@ describe('preview in-process', () => {
   });
 });
 
+describe('a safe first send in-process', () => {
+  it('--to sends the first row only, to the test number; --limit the first rows', async () => {
+    const stdinText = ['+14155550100', '+14155550101', '+14155550102']
+      .map((phone, i) => JSON.stringify({ phone, first_name: `N${i}` }))
+      .join('\n');
+    const test = await runCli(send('--format', 'jsonl', '--to', '+14155550199'), {
+      env: envFor(sim),
+      stdinText,
+    });
+    expect(test.code).toBe(0);
+    const limited = await runCli(send('--format', 'jsonl', '--limit', '2'), { env: envFor(sim), stdinText });
+    expect(limited.code).toBe(0);
+    expect(sim.messages.map((m) => [m.to, m.body])).toEqual([
+      ['+14155550199', 'Hi N0'],
+      ['+14155550100', 'Hi N0'],
+      ['+14155550101', 'Hi N1'],
+    ]);
+  });
+
+  it('refuses an existing --out before any request', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twilio-destination-commands-'));
+    try {
+      const out = join(dir, 'out.jsonl');
+      await writeFile(out, 'kept\n');
+      const run = await runCli(send('--format', 'jsonl', '--out', out), {
+        env: envFor(sim),
+        stdinText: '{"phone":"+14155550100","first_name":"Ada"}\n',
+      });
+      expect(run).toMatchObject({ code: 2, stdout: '' });
+      expect(run.stderr).toBe(
+        `error: --out ${out} already exists: add --force to replace it, or --append to add to it (its lines are kept)\n`,
+      );
+      expect(sim.requests).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the costliest rows', () => {
+  it('are named by file line, however many rows passed through the list', async () => {
+    // 10 rows of 1 segment, then 10 of 2, 10 of 3 and 3 of 4: 33 rows entered the top ten at some point.
+    const lengths = [
+      ...Array(10).fill(10),
+      ...Array(10).fill(200),
+      ...Array(10).fill(400),
+      ...Array(3).fill(500),
+    ];
+    const stdinText = lengths
+      .map((n) => JSON.stringify({ phone: '+14155550100', text: 'x'.repeat(n) }))
+      .join('\n');
+    const run = await runCli(
+      [
+        'preview',
+        '--format',
+        'jsonl',
+        '--from',
+        '+15005550006',
+        '--template',
+        '{{text}}',
+        '--map',
+        'to=phone',
+        '--warn-above-segments',
+        '9',
+      ],
+      { stdinText },
+    );
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain(
+      'Most segments: line 31 (4, GSM-7), line 32 (4, GSM-7), line 33 (4, GSM-7).',
+    );
+  });
+});
+
 describe('the simulator sub-command in-process', () => {
   it('runs until SIGINT, then closes', async () => {
     const signals = new EventEmitter();

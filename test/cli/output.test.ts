@@ -97,6 +97,7 @@ describe('csvLines', () => {
 
   it('leaves the header out when appending to a file that has one', () => {
     expect(csvLines(['a', 'b'], false)({ a: 1, b: { c: 2 } })).toBe('1,"{""c"":2}"');
+    expect(csvLines(['a'], false)({ a: [{ c: 2 }, 'x'] })).toBe('"{""c"":2} x"');
   });
 });
 
