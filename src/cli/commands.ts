@@ -102,6 +102,8 @@ export interface Results {
   writer: LineWriter;
   /** `stdout`, or the `--out` path. */
   label: string;
+  /** The file the lines are written to until `commit`, when it is not `label`. */
+  writtenTo?: string;
   /** Ends the writing and makes the results visible (renames the file; copies a spool to stdout). */
   commit(): Promise<void>;
   /** Drops what was written, when the command failed (nothing is left behind). */
@@ -144,7 +146,7 @@ export async function openResults(
         await rm(dir, { recursive: true, force: true });
       },
       async discard() {
-        await writer.close().catch(() => undefined);
+        await closeQuietly(writer);
         await rm(dir, { recursive: true, force: true });
       },
     };
@@ -164,15 +166,25 @@ export async function openResults(
   return {
     writer,
     label: out,
+    writtenTo: file.writtenTo,
     async commit() {
       await writer.close();
       await file.commit();
     },
     async discard() {
-      await writer.close().catch(() => undefined);
+      await closeQuietly(writer);
       await file.discard();
     },
   };
+}
+
+/** Ends a writer whose lines are being dropped: its own failure no longer matters. */
+async function closeQuietly(writer: LineWriter): Promise<void> {
+  try {
+    await writer.close();
+  } catch {
+    // The command already failed; this file is removed next.
+  }
 }
 
 /** Lines for an error that ended a command early, and its exit code. */

@@ -26,6 +26,8 @@ export interface OutFile {
   stream: Writable;
   /** Whether the file had content before (with `--append`): a CSV header is then not written again. */
   appending: boolean;
+  /** Where the lines are until `commit` (the `--out` path itself with `--append`). */
+  writtenTo: string;
   /** Gives the file its real name (after the stream has ended). */
   commit(): Promise<void>;
   /** Removes what was written under the temporary name (nothing for `--append`). */
@@ -82,6 +84,7 @@ export async function openOutFile(path: string, options: OutFileOptions): Promis
     return {
       stream: handle.createWriteStream(),
       appending: size > 0,
+      writtenTo: target,
       commit: async () => undefined,
       discard: async () => undefined,
     };
@@ -91,6 +94,7 @@ export async function openOutFile(path: string, options: OutFileOptions): Promis
   return {
     stream: handle.createWriteStream(),
     appending: false,
+    writtenTo: temporary,
     commit: () => rename(temporary, target),
     discard: () => rm(temporary, { force: true }),
   };

@@ -144,14 +144,22 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
     await out.discard();
     throw state.error;
   }
+  let saveError: Error | undefined;
   try {
     await out.commit();
   } catch (error) {
-    writeError ??= error as Error;
+    saveError = error as Error;
   }
   io.stderr.write(
     `${sendSummary(tally, { elapsedMs: io.now() - started, interruptedBy, resultsTo: out.label }).join('\n')}\n`,
   );
+  if (saveError !== undefined && writeError === undefined) {
+    // Every result was written; only the last step, giving the file its name, failed: say where they are.
+    io.stderr.write(
+      `error: could not save the results as ${out.label} (${saveError.message}); every result is in ${out.writtenTo}.\n`,
+    );
+    return 1;
+  }
   if (writeError !== undefined) {
     io.stderr.write(
       `error: could not write the results to ${out.label}: ${writeError.message}. Sending stopped.\n`,

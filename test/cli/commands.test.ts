@@ -4,10 +4,11 @@
  * a results file that fails as it closes, and the confirmation's wording.
  */
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandLine } from '../../src/cli/args.js';
 import { lineWriter } from '../../src/cli/output.js';
@@ -32,6 +33,20 @@ describe('send from stdin', () => {
     const run = await runCli(send('--format', 'jsonl'), { env: envFor(sim), stdinText: '{oops\n' });
     expect(run).toMatchObject({ code: 2, stdout: '' });
     expect(run.stderr).toMatch(/^error: stdin line 1: not valid JSON/);
+    expect(sim.requests).toHaveLength(0);
+  });
+
+  it('refuses JSON Lines whose first row lacks the recipient column, and only for that', async () => {
+    const run = await runCli(send('--format', 'jsonl', '--template', 'Hi {{first_name}} {{maybe}}'), {
+      env: envFor(sim),
+      stdinText: '{"mobile":"+14155550100","first_name":"Ada"}\n',
+    });
+    expect(run).toMatchObject({ code: 2, stdout: '' });
+    expect(run.stderr.split('\n')).toEqual([
+      'Invalid configuration (1 problem):',
+      '  --map to=… [missing_column]: The rows have no column "phone", which --map to=… reads the recipient from. Their columns: "mobile", "first_name"',
+      '',
+    ]);
     expect(sim.requests).toHaveLength(0);
   });
 
@@ -166,6 +181,33 @@ describe('a safe first send in-process', () => {
         `error: --out ${out} already exists: add --force to replace it, or --append to add to it (its lines are kept)\n`,
       );
       expect(sim.requests).toHaveLength(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a results file that cannot take its name at the end', () => {
+  it('says where every result is, and exits 1', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'twilio-destination-commands-'));
+    try {
+      const out = join(dir, 'out.jsonl');
+      // The rows source makes a directory of the --out path once the run is under way, so the rename fails.
+      const stdin = Readable.from(
+        (function* () {
+          yield '{"phone":"+14155550100","first_name":"Ada"}\n';
+          mkdirSync(out);
+          yield '{"phone":"+14155550101","first_name":"Grace"}\n';
+        })(),
+      );
+      const run = await runCli(send('--format', 'jsonl', '--out', out), { env: envFor(sim), stdin });
+      expect(run.code).toBe(1);
+      const partial = /every result is in (.+)\.\n$/.exec(run.stderr)?.[1] as string;
+      expect(run.stderr).toContain(`error: could not save the results as ${out} (`);
+      expect(partial).toMatch(/\/\.out\.jsonl\.[0-9a-f]{12}\.partial$/);
+      expect(
+        (jsonLines(await readFile(partial, 'utf8')) as { status: string }[]).map((r) => r.status),
+      ).toEqual(['sent', 'sent']);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
