@@ -12,19 +12,30 @@ export type {
   Progress,
   RetryPolicy,
 } from './config/index.js';
-export { TwilioDestination } from './destination.js';
+export type {
+  FetchStatusesOptions,
+  MessageNotFound,
+  MessageStatus,
+  StatusLookupFailed,
+  StatusResult,
+  StatusSource,
+} from './delivery/fetch-statuses.js';
 export {
-  AbortedError,
-  ConfigError,
-  isConfigError,
-  isTwilioApiError,
-  isTwilioDestinationError,
-  NetworkError,
-  TimeoutError,
-  TwilioApiError,
-  TwilioDestinationError,
-  UnreadableResponseError,
-} from './errors.js';
+  createStatusCallbackHandler,
+  DELIVERY_ERROR_CODES,
+  DELIVERY_OUTCOMES,
+  type DeliveryErrorInfo,
+  type DeliveryEvent,
+  type DeliveryOutcome,
+  deliveryErrorInfo,
+  deliveryOutcome,
+  isFinalStatus,
+  type StatusCallbackHandler,
+  type StatusCallbackHandlerOptions,
+  statusSupersedes,
+} from './delivery/index.js';
+export { TwilioDestination } from './destination.js';
+export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
 export {
   type AudienceSyncMode,
@@ -50,9 +61,12 @@ export type {
 export type { Encoding } from './segments.js';
 export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export {
+  computeBodySHA256,
   computeTwilioSignature,
   type SignedParams,
+  type VerifyTwilioBodySignatureArgs,
   type VerifyTwilioSignatureArgs,
+  verifyTwilioBodySignature,
   verifyTwilioSignature,
 } from './signature.js';
 export type { SyncModeSupport } from './sync-modes.js';

@@ -31,6 +31,7 @@ import {
   type TwilioSimulator,
 } from '../src/simulator/index.js';
 import type { RowResult } from '../src/types.js';
+import { captureLines } from './helpers/lines.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -43,16 +44,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    output: { log: (line: string) => out.push(line), error: (line: string) => err.push(line) },
-  };
-}
 
 /** SIDs and the port change from run to run; everything else is exact. */
 function normalise(line: string): string {
@@ -95,11 +86,11 @@ const EXPECTED_TABLE = `row  recipient     status  SID or error                 
  17  +1415•••0117  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
  18  +1415•••0118  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
  19  +1415•••0119  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 20  +1415•••0120  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 21  +1415•••0121  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 22  +1415•••0122  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 23  +1415•••0123  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 24  +1415•••0124  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 20  +1555•••0100  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 21  +1555•••0101  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 22  +1555•••0102  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 23  +1555•••0103  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 24  +1555•••0104  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
 `;
 
 const EXPECTED_SUMMARY = [
@@ -111,7 +102,7 @@ const lines = (text: string) => text.split('\n').slice(0, -1);
 
 describe('npm run demo, in process', () => {
   it('validates, sends the 25 sample rows to the simulator, prints every outcome and exits 0', async () => {
-    const { out, err, output } = capture();
+    const { out, err, output } = captureLines();
     expect(await runDemo({ output })).toBe(0);
     expect(err).toEqual([]);
     const printed = out.map(normalise);
@@ -134,6 +125,16 @@ describe('npm run demo, in process', () => {
     for (const raw of ['415-555-01', '+15005550004', '+15005550009', '+15005550003']) {
       expect(out.join('\n')).not.toContain(raw);
     }
+    // Then where each sent message ended up, asked of the simulator with fetchStatuses.
+    expect(printed.slice(tableStart + 34, tableStart + 41)).toEqual([
+      'Delivery (fetchStatuses): 15 delivered, 1 transient, 2 permanent, 1 opted_out, 1 blocked',
+      '  row 20 +1555•••0100: transient (try again in a later sync)',
+      '  row 21 +1555•••0101: permanent (fix the number or drop it)',
+      '  row 22 +1555•••0102: permanent (fix the number or drop it)',
+      '  row 23 +1555•••0103: blocked (change the content or register the sender)',
+      '  row 24 +1555•••0104: opted_out (suppress: the recipient replied STOP)',
+      '',
+    ]);
     expect(printed.slice(-3)).toEqual([
       ...EXPECTED_SUMMARY,
       'Every row ended as examples/customers.expected.json expects; the simulator holds exactly the 20 messages reported sent.',
@@ -173,6 +174,11 @@ describe('npm run demo, in process', () => {
       'row 0: expected the text "Hi Ada, your order A-1001 is late.", Twilio got "Hi Ada, your order A-1001 has shipped."',
     ],
     [
+      'another delivery outcome',
+      (e) => Object.assign(e.rows[20] as object, { delivery: 'delivered' }),
+      'row 20: expected delivery outcome delivered, got transient',
+    ],
+    [
       'an SMS where an MMS was meant',
       (e) => Object.assign(e.rows[7] as object, { kind: 'sms' }),
       'row 7: expected sent (sms, 1 segment(s)), got sent (mms, 1 segment(s))',
@@ -188,7 +194,7 @@ describe('npm run demo, in process', () => {
     change(expectation);
     const path = join(await tempDir(), 'customers.expected.json');
     await writeFile(path, JSON.stringify(expectation));
-    const { out, err, output } = capture();
+    const { out, err, output } = captureLines();
     expect(await runDemo({ expectationPath: path, output })).toBe(1);
     expect(err[0]).toMatch(/^NOT AS EXPECTED \(.*customers\.expected\.json\):$/);
     expect(err.slice(1)).toEqual([`  ${problem}`]);
@@ -198,14 +204,14 @@ describe('npm run demo, in process', () => {
   it('exits 2 and sends nothing when the expectation file is malformed or the CSV is missing', async () => {
     const path = join(await tempDir(), 'bad.expected.json');
     await writeFile(path, JSON.stringify({ description: 'x', rows: [{ row: 0, status: 'delivered' }] }));
-    const bad = capture();
+    const bad = captureLines();
     expect(await runDemo({ expectationPath: path, output: bad.output })).toBe(2);
     expect(bad.err[0]).toMatch(
       /^Cannot start the demo: .*bad\.expected\.json is not a valid expectation file/,
     );
     expect(bad.out).toEqual([]);
 
-    const missing = capture();
+    const missing = captureLines();
     expect(await runDemo({ csvPath: join(ROOT, 'examples/nope.csv'), output: missing.output })).toBe(2);
     expect(missing.err[0]).toMatch(/^Cannot start the demo: ENOENT/);
   });
@@ -334,10 +340,10 @@ describe('demo helpers', () => {
   });
 
   it('prints the usage for --help and exits 2 on a bad argument', async () => {
-    const help = capture();
+    const help = captureLines();
     expect(await demoMain(['--help'], help.output)).toBe(0);
     expect(help.out).toEqual([DEMO_USAGE]);
-    const bad = capture();
+    const bad = captureLines();
     expect(await demoMain(['--colour'], bad.output)).toBe(2);
     expect(bad.err[0]).toMatch(/Unknown option '--colour'[\s\S]*Usage: npm run demo/);
   });
@@ -379,7 +385,7 @@ describe('examples/real-twilio.ts', () => {
     [{ ...ENV, TWILIO_FROM: ' ' }, 'Set TWILIO_FROM in the environment'],
     [{ ...ENV, TWILIO_ACCOUNT_SID: undefined }, 'Set TWILIO_ACCOUNT_SID in the environment'],
   ])('refuses to run with exit code 2 when variables are missing (%j)', async (env, message) => {
-    const { out, err, output } = capture();
+    const { out, err, output } = captureLines();
     expect(await realMain(['rows.csv', '--send'], env, output)).toBe(2);
     expect(out).toEqual([]);
     expect(err[0]).toContain(message);
@@ -392,7 +398,7 @@ describe('examples/real-twilio.ts', () => {
     [['a.csv', 'b.csv'], 'Expected one CSV file, got 2 arguments.'],
     [['a.csv', '--sned'], "Unknown option '--sned'"],
   ])('refuses to run with exit code 2 on bad arguments (%j)', async (argv, message) => {
-    const { err, output } = capture();
+    const { err, output } = captureLines();
     expect(await realMain(argv, ENV, output)).toBe(2);
     expect(err[0]).toContain(message);
   });
@@ -426,7 +432,7 @@ describe('examples/real-twilio.ts', () => {
     const env = () => ({ ...ENV, TWILIO_API_BASE_URL: sim.url });
 
     it('only validates without --send', async () => {
-      const { out, output } = capture();
+      const { out, output } = captureLines();
       expect(await realMain([DEFAULT_CSV], env(), output)).toBe(0);
       expect(out).toEqual([
         'validateCredentials     ok  account active, Full',
@@ -437,7 +443,7 @@ describe('examples/real-twilio.ts', () => {
     });
 
     it('sends with --send and exits 1 because some rows failed', async () => {
-      const { out, output } = capture();
+      const { out, output } = captureLines();
       expect(await realMain([DEFAULT_CSV, '--send'], env(), output)).toBe(1);
       expect(out.map(normalise)).toEqual(
         expect.arrayContaining([...lines(EXPECTED_TABLE), ...EXPECTED_SUMMARY]),
@@ -446,7 +452,7 @@ describe('examples/real-twilio.ts', () => {
     });
 
     it('sends nothing and exits 1 when the credentials are refused', async () => {
-      const { err, out, output } = capture();
+      const { err, out, output } = captureLines();
       expect(
         await realMain([DEFAULT_CSV, '--send'], { ...env(), TWILIO_AUTH_TOKEN: 'f'.repeat(32) }, output),
       ).toBe(1);
@@ -457,7 +463,7 @@ describe('examples/real-twilio.ts', () => {
     });
 
     it('exits 2 when the CSV cannot be read', async () => {
-      const { err, output } = capture();
+      const { err, output } = captureLines();
       expect(await realMain([join(ROOT, 'examples/nope.csv')], env(), output)).toBe(2);
       expect(err[0]).toMatch(/^Cannot read the rows: ENOENT/);
     });

@@ -12,20 +12,21 @@ it('sends the version package.json declares in User-Agent', async () => {
 
 it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
-    'AbortedError',
     'ConfigError',
-    'NetworkError',
+    'DELIVERY_ERROR_CODES',
+    'DELIVERY_OUTCOMES',
     'SEGMENT_RATE_PRESETS',
-    'TimeoutError',
-    'TwilioApiError',
     'TwilioDestination',
-    'TwilioDestinationError',
-    'UnreadableResponseError',
+    'computeBodySHA256',
     'computeTwilioSignature',
+    'createStatusCallbackHandler',
+    'deliveryErrorInfo',
+    'deliveryOutcome',
     'isConfigError',
-    'isTwilioApiError',
-    'isTwilioDestinationError',
+    'isFinalStatus',
     'manifest',
+    'statusSupersedes',
+    'verifyTwilioBodySignature',
     'verifyTwilioSignature',
   ]);
 });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`). `main` takes its
+ * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`, `status`, `simulator`). `main` takes its
  * arguments, environment, streams, signals and exit function as parameters, so tests run it in-process;
  * run as a program, it gets the real ones.
  *
@@ -19,6 +19,7 @@ import { preview } from './preview-command.js';
 import type { FlagNames } from './report.js';
 import { send } from './send-command.js';
 import { openSession, type Session } from './session.js';
+import { status } from './status.js';
 
 /** Everything the CLI touches outside itself. */
 export interface CliContext {
@@ -82,6 +83,10 @@ async function run(context: CliContext): Promise<number> {
     session = await openSession(line, context.env);
     if (line.command === 'validate') return await validate(session, io, flags);
     if (line.command === 'preview') return await preview(line, session, io);
+    if (line.command === 'status') {
+      io.announce();
+      return await status(line, session, io);
+    }
     return await send(line, session, io);
   } catch (error) {
     const failure = describeFailure(error, flags);
