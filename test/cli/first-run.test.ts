@@ -85,6 +85,22 @@ describe('preview', () => {
     expect(run.stderr).toContain('Preview of 3 rows: 3 ready.');
   });
 
+  it('refuses a tag left open that swallows the next one, pointing at it, in preview and validate', async () => {
+    const template = await file('message.txt', 'Hi {{first_name, your order {{order_id}}\n');
+    const input = await file('rows.csv', CSV);
+    const args = ['--from', '+15005550006', '--template-file', template];
+    const previewed = await runBin(['preview', input, ...args, '--map', 'to=phone'], {});
+    expect(previewed).toMatchObject({ code: 2, stdout: '' });
+    expect(previewed.stderr).toBe(
+      'Invalid configuration (1 problem):\n  --template-file [template_syntax]: Invalid field name "first_name, your order {{order_id" in the tag at line 1, column 4 (position 3): it contains "{{", so this tag is probably missing its closing "}}" and runs into the next tag; close each tag with "}}" right after its field name\n',
+    );
+    const validated = await runBin(['validate', '--api-base-url', sim.url, ...args], envFor(sim));
+    expect(validated.code).toBe(2);
+    expect(validated.stdout).toContain(
+      '  error    --template-file [template_syntax]: Invalid field name "first_name, your order {{order_id"',
+    );
+  });
+
   it('names the flag the user used: --template-file, not --template', async () => {
     const template = await file('message.txt', 'Hi {{#vip}}friend\n');
     const input = await file('rows.csv', CSV);
