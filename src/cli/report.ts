@@ -236,6 +236,11 @@ export function previewSummary(scan: Scan, rowsTo: string): string[] {
   );
   if (Object.keys(summary.warnings).length > 0) lines.push(`Warnings: ${byCode(summary.warnings)}.`);
   if (duplicates.rows > 0) lines.push(duplicateLine(duplicates));
+  if (duplicates.tracked !== undefined) {
+    lines.push(
+      `Repeated recipients were looked for among the first ${duplicates.tracked} distinct recipients only (a bound on memory).`,
+    );
+  }
   if (summary.mostExpensive.length > 0) {
     const costly = summary.mostExpensive
       .slice(0, 3)

@@ -2,7 +2,7 @@
  * One pass over the rows through the package's streaming preview (no request): what `preview` prints and
  * what `send` shows before asking to go on. It checks the columns on the first row (all of them against a
  * CSV header), counts the batch, finds repeated recipients and keeps the first failures, holding one row
- * at a time (and the recipients seen, as numbers where it can, to find the repeats).
+ * at a time (and up to TRACKED_RECIPIENTS recipients, as numbers where it can, to find the repeats).
  */
 import type { PreviewRow, PreviewSummary, TwilioDestination } from '../index.js';
 import { ConfigError } from '../index.js';
@@ -17,7 +17,12 @@ export interface Duplicates {
   rows: number;
   /** The first few, as `+1415… (lines 2 and 5)`. */
   examples: string[];
+  /** Set when more distinct recipients came than are remembered: later ones were not looked for. */
+  tracked?: number;
 }
+
+/** Distinct recipients remembered to find repeats: a bound on memory (about 40 bytes each). */
+export const TRACKED_RECIPIENTS = 200_000;
 
 /** What a pass found. */
 export interface Scan {
@@ -49,6 +54,7 @@ export async function scanRows(
   line: CommandLine,
   onRow: (row: PreviewRow, origin: RowOrigin) => Promise<void> | void,
   bytes?: { bytesRead: number },
+  tracked = TRACKED_RECIPIENTS,
 ): Promise<Scan> {
   const { key, warnAboveSegments } = line.options;
   const csv =
@@ -96,8 +102,10 @@ export async function scanRows(
     } else {
       const recipient = recipientKey(row.to);
       const earlier = seen.get(recipient);
-      if (earlier === undefined) seen.set(recipient, origin.line);
-      else {
+      if (earlier === undefined) {
+        if (seen.size < tracked) seen.set(recipient, origin.line);
+        else duplicates.tracked = tracked;
+      } else {
         duplicates.rows++;
         if (duplicates.examples.length < 3)
           duplicates.examples.push(`${row.to} (lines ${earlier} and ${origin.line})`);

@@ -354,3 +354,28 @@ describe('confirmationText', () => {
     expect(confirmationText(scan, commandLine, simulated)).toBe(text);
   });
 });
+
+describe('repeated recipients beyond the remembered ones', () => {
+  it('are looked for among the first recipients only, and the summary says so', async () => {
+    const { scanRows } = await import('../../src/cli/scan.js');
+    const { openSource } = await import('../../src/cli/source.js');
+    const { TwilioDestination } = await import('../../src/destination.js');
+    const destination = new TwilioDestination({
+      settings: { from: '+15005550006', messageTemplate: 'Hi' },
+      mapping: { to: 'phone' },
+    } as never);
+    const phones = ['+14155550100', '+14155550101', '+14155550102', '+14155550100', '+14155550102'];
+    const line: CommandLine = { command: 'preview', file: undefined, options: { format: 'jsonl' } };
+    const stdin = Readable.from([phones.map((phone) => JSON.stringify({ phone })).join('\n')]);
+    const scan = await scanRows(
+      destination,
+      await openSource(line, stdin),
+      line,
+      () => undefined,
+      undefined,
+      2,
+    );
+    // Two recipients are remembered: the repeat of the first is found, the third's is not.
+    expect(scan.duplicates).toEqual({ rows: 1, examples: ['+14155550100 (lines 1 and 4)'], tracked: 2 });
+  });
+});

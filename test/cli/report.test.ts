@@ -230,7 +230,11 @@ describe('previewSummary', () => {
   it('sums up the rows, segments, warnings, duplicates and the costliest', () => {
     const scan: Scan = {
       failures: ['  [invalid_row] line 3: bad to'],
-      duplicates: { rows: 2, examples: ['+14155550100 (lines 2 and 4)', '+14155550101 (lines 5 and 9)'] },
+      duplicates: {
+        rows: 2,
+        examples: ['+14155550100 (lines 2 and 4)', '+14155550101 (lines 5 and 9)'],
+        tracked: 200_000,
+      },
       costlyLines: new Map([
         [2, 4],
         [0, 2],
@@ -256,6 +260,7 @@ describe('previewSummary', () => {
       'Segments: 4 (GSM-7 1 row, UCS-2 1 row; SMS 1, MMS 1).',
       'Warnings: many_segments 1.',
       'Duplicate recipients: 2 rows send to a number an earlier row already sends to, e.g. +14155550100 (lines 2 and 4), +14155550101 (lines 5 and 9).',
+      'Repeated recipients were looked for among the first 200000 distinct recipients only (a bound on memory).',
       'Most segments: line 4 (3, UCS-2), line 2 (1, GSM-7).',
       'Rows: preview.jsonl, one line per row.',
     ]);
