@@ -7,6 +7,7 @@
 export { defaultSleep } from './defaults.js';
 export type {
   DestinationOptions,
+  DispatcherLike,
   DuplicateCheckPolicy,
   Progress,
   ResolvedOptions,
