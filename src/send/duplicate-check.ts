@@ -6,7 +6,7 @@
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { DuplicateCheckPolicy, Sleep } from '../config/index.js';
 import type { MessageRequest } from '../message.js';
-import { isTransient, meaningOf } from './answer.js';
+import { lookUpMeaningOf } from './answer.js';
 import type { Permit } from './coordinator.js';
 
 /** Twilio adds this to every body sent from a trial account. */
@@ -59,9 +59,9 @@ async function getPage(
       await permit?.release({ kind: 'ok' });
       return page;
     } catch (error) {
-      const rateLimited = meaningOf(error).teaches === 'rate_limited';
-      await permit?.release({ kind: rateLimited ? 'rate_limited' : 'other' });
-      if (!isTransient(error) || attempt >= LOOKUP_RETRIES) throw error;
+      const meaning = lookUpMeaningOf(error);
+      await permit?.release(meaning.end);
+      if (!meaning.transient || attempt >= LOOKUP_RETRIES) throw error;
       await sleep(policy.pauseMs * 2 ** attempt, signal);
     }
   }

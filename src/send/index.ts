@@ -5,9 +5,14 @@
  */
 export {
   ANSWER_RULES,
+  capWait,
   type Decision,
   decide,
+  decideLookUp,
   isTransient,
+  type LookUpCode,
+  type LookUpMeaning,
+  lookUpMeaningOf,
   type Meaning,
   meaningOf,
   type RuleName,
