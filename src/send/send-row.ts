@@ -182,6 +182,7 @@ class RowSend {
           sinceMs: this.#firstAttemptAt,
           exclude: created,
           policy,
+          maxWaitMs: options.retry.maxRetryAfterMs,
           sleep: options.sleep,
           acquire: () => this.#permit('lookup', 0),
         },
