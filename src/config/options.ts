@@ -102,6 +102,7 @@ export interface DestinationOptions {
    * Client-side pacing in segments per second (each message costs its segment count, an MMS 1), because
    * Twilio paces each sender in segments per second and queues the rest for up to 10 hours before answering
    * 21611. Presets: `SEGMENT_RATE_PRESETS` (long code 1, toll-free 3, short code 100). A 429 halves it too.
+   * One segment's wait (`1000 / segmentsPerSecond` ms) may not exceed `retry.maxRetryAfterMs`.
    * @default undefined (no pacing)
    * @example { segmentsPerSecond: SEGMENT_RATE_PRESETS.tollFree }
    */
