@@ -5,7 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { Coordinator } from '../send/coordinator.js';
+import type { Coordinator } from '../seams/coordinator.js';
 import { DEFAULT_RETRY } from './defaults.js';
 import type { Progress } from './options.js';
 import { fn, nonNegativeInt, text } from './zod-helpers.js';

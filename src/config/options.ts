@@ -4,7 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
-import type { Coordinator } from '../send/coordinator.js';
+import type { Coordinator } from '../seams/coordinator.js';
 
 /** Waits `ms`; rejects with the signal's reason when it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;

@@ -15,9 +15,9 @@ import {
   TwilioDestinationError,
   UnreadableResponseError,
 } from '../errors.js';
+import { CoordinatorUnavailableError, type RequestEnd } from '../seams/coordinator.js';
+import { LedgerUnavailableError } from '../seams/ledger.js';
 import type { RowErrorCode } from '../types.js';
-import { CoordinatorUnavailableError, type RequestEnd } from './coordinator.js';
-import { LedgerUnavailableError } from './ledger.js';
 import { retryDelayMs } from './retry.js';
 
 /** The meaning of one failed attempt. */

@@ -6,8 +6,8 @@
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { DuplicateCheckPolicy, Sleep } from '../config/index.js';
 import type { MessageRequest } from '../message.js';
+import type { Permit } from '../seams/coordinator.js';
 import { lookUpMeaningOf } from './answer.js';
-import type { Permit } from './coordinator.js';
 
 /** Twilio adds this to every body sent from a trial account. */
 const TRIAL_PREFIX = 'Sent from your Twilio trial account - ';

@@ -3,6 +3,23 @@
  * ledger seams, the in-process coordinator), with the policies and types the options name. Modules outside
  * `src/send/` import from here.
  */
+
+export {
+  type Coordinator,
+  type CoordinatorContext,
+  CoordinatorUnavailableError,
+  type Permit,
+  type PermitKind,
+  type PermitRequest,
+  type RequestEnd,
+} from '../seams/coordinator.js';
+export {
+  type Claim,
+  type LeaseOptions,
+  type Ledger,
+  type LedgerKey,
+  LedgerUnavailableError,
+} from '../seams/ledger.js';
 export {
   ANSWER_RULES,
   capWait,
@@ -17,23 +34,7 @@ export {
   meaningOf,
   type RuleName,
 } from './answer.js';
-export {
-  type Coordinator,
-  type CoordinatorContext,
-  CoordinatorUnavailableError,
-  type Permit,
-  type PermitKind,
-  type PermitRequest,
-  type RequestEnd,
-} from './coordinator.js';
 export { InProcessCoordinator, type InProcessCoordinatorOptions } from './in-process-coordinator.js';
-export {
-  type Claim,
-  type LeaseOptions,
-  type Ledger,
-  type LedgerKey,
-  LedgerUnavailableError,
-} from './ledger.js';
 export { SEGMENT_RATE_PRESETS } from './pacing.js';
 export { abortedBeforeStart } from './row-outcome.js';
 export { type BuildRow, type SendContext, type SendOptions, sendRows } from './sender.js';

@@ -13,7 +13,7 @@ import {
   type Coordinator,
   CoordinatorUnavailableError,
   type PermitRequest,
-} from '../../src/send/coordinator.js';
+} from '../../src/seams/coordinator.js';
 import type { RowResult } from '../../src/types.js';
 import { startServer } from '../helpers/server.js';
 import {

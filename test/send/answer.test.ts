@@ -6,6 +6,8 @@ import {
   TwilioApiError,
   UnreadableResponseError,
 } from '../../src/errors.js';
+import { CoordinatorUnavailableError } from '../../src/seams/coordinator.js';
+import { LedgerUnavailableError } from '../../src/seams/ledger.js';
 import {
   ANSWER_RULES,
   capWait,
@@ -17,8 +19,6 @@ import {
   meaningOf,
   requestEnd,
 } from '../../src/send/answer.js';
-import { CoordinatorUnavailableError } from '../../src/send/coordinator.js';
-import { LedgerUnavailableError } from '../../src/send/ledger.js';
 
 const policy = { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 };
 
