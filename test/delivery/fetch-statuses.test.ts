@@ -149,6 +149,37 @@ describe('fetchStatuses', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('never waits longer than retry.maxRetryAfterMs, even with a longer backoff configured', async () => {
+    api()
+      .get(path(sid(6)))
+      .times(2)
+      .reply(503, errorJson(20500, 503))
+      .get(path(sid(6)))
+      .reply(200, messageJson({ sid: sid(6), status: 'sent' }));
+    const { dest, waits } = destination(
+      {},
+      { retry: { minDelayMs: 120_000, maxDelayMs: 600_000, maxRetryAfterMs: 60_000 }, random: () => 1 },
+    );
+    const [result] = await collect(dest.fetchStatuses([sid(6)]));
+    expect(result).toMatchObject({ kind: 'found', status: 'sent' });
+    expect(waits).toEqual([60_000, 60_000]);
+  });
+
+  it('retries an unreadable answer (a GET is safe to repeat) and reports one that persists', async () => {
+    api()
+      .get(path(sid(7)))
+      .times(2)
+      .reply(200, '{"sid": "SM', { 'content-type': 'application/json' });
+    const { dest, waits } = destination({}, { retry: { retries: 1, minDelayMs: 100 }, random: () => 1 });
+    const [result] = await collect(dest.fetchStatuses([sid(7)]));
+    expect(result).toMatchObject({
+      kind: 'failed',
+      messageSid: sid(7),
+      error: { code: 'network_error', retryable: true },
+    });
+    expect(waits).toEqual([100]);
+  });
+
   it('gives up after the retries, and at once on a Retry-After over the cap, as a failed look-up', async () => {
     const scope = api()
       .get(path(sid(6)))
