@@ -1,6 +1,6 @@
 /**
  * Polling, for engines without a public URL for status callbacks: one `GET …/Messages/{Sid}.json` per
- * message, a bounded number at a time, each retried when `src/send/answer.ts` reads its failure as
+ * message, a bounded number at a time, each retried when the send path's answer table (`lookUpMeaningOf`) reads its failure as
  * transient for a GET (429, 5xx, network failures, an unreadable answer), honouring `Retry-After` up to
  * the retry policy's cap. Results come back in input order.
  */
@@ -126,7 +126,7 @@ export function toMessageStatus(messageSid: string, message: MessageResource): M
   };
 }
 
-/** A failed look-up, as answer.ts reads a failed GET. */
+/** A failed look-up, as the answer table reads a failed GET. */
 function failed(messageSid: string, error: unknown): StatusLookupFailed {
   const { code, retryable } = lookUpMeaningOf(error);
   const message =

@@ -45,7 +45,7 @@ interface MessagePage {
 /** Retries of a failed look-up page: it is a GET, safe to repeat, and giving up costs a possiblySent row. */
 const LOOKUP_RETRIES = 2;
 
-/** One page of the list, retried after a failure answer.ts reads as transient for a GET (429, 5xx, network). */
+/** One page of the list, retried after a failure the answer table reads as transient for a GET (429, 5xx, network). */
 async function getPage(
   args: LookUp,
   path: string,

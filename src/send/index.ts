@@ -1,7 +1,7 @@
 /**
  * The send path's public face: `sendRows` (the scheduler) and what plugs into it (the coordinator and
  * ledger seams, the in-process coordinator), with the policies and types the options name. Modules outside
- * `src/send/` import from here.
+ * the send folder import from here.
  */
 
 export {
