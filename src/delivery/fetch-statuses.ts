@@ -4,9 +4,8 @@
  * transient for a GET (429, 5xx, network failures, an unreadable answer), honouring `Retry-After` up to
  * the retry policy's cap. Results come back in input order.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageResource, TwilioClient } from '../client.js';
-import type { RetryPolicy } from '../config/index.js';
+import type { RetryPolicy, Sleep } from '../config/index.js';
 import { AbortedError, TwilioApiError } from '../errors.js';
 import {
   type Coordinator,
@@ -85,12 +84,13 @@ export interface StatusDeps {
   client: TwilioClient;
   accountSid: string;
   retry: RetryPolicy;
-  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** Waits between attempts (the destination's `sleep` option, `defaultSleep` unless injected). */
+  sleep: Sleep;
   random: () => number;
   /** When set, every GET waits for a `lookup` permit, so that polling shares the account's budget. */
   coordinator?: Coordinator | undefined;
   /** The per-request timeout, for the coordinator's leases. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs: number;
 }
 
 const SID_PATTERN = /^(SM|MM)[0-9a-f]{32}$/i;
@@ -162,8 +162,6 @@ export async function* fetchStatuses(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   const signal = controller.signal;
-  const sleep: (ms: number, s: AbortSignal) => Promise<unknown> =
-    deps.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s }));
   let stop: unknown;
   const limit = new AdaptiveLimit(options.concurrency);
   let ready: Promise<void> | undefined;
@@ -175,7 +173,7 @@ export async function* fetchStatuses(
     if (coordinator !== undefined) {
       ready ??= coordinator.ready({
         accountSid: deps.accountSid,
-        requestTimeoutMs: deps.requestTimeoutMs ?? 30_000,
+        requestTimeoutMs: deps.requestTimeoutMs,
       });
       await ready;
       permit = await coordinator.acquire({
@@ -233,7 +231,7 @@ export async function* fetchStatuses(
         const decision = decideLookUp(meaning, retry, deps.retry, deps.random);
         if (decision.kind === 'end') return failed(messageSid, error);
         try {
-          await sleep(decision.waitMs, signal);
+          await deps.sleep(decision.waitMs, signal);
         } catch {
           return failed(messageSid, new AbortedError(false, signal.reason));
         }

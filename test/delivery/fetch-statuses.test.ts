@@ -256,6 +256,32 @@ describe('fetchStatuses', () => {
     await dest.close();
   });
 
+  it('reports something thrown that is not an Error as a failed look-up, not retried', async () => {
+    const calls: string[] = [];
+    const client = {
+      get: async (_api: string, path: string) => {
+        calls.push(path);
+        throw 'a dependency threw a string';
+      },
+    } as unknown as TwilioClient;
+    const deps = {
+      client,
+      accountSid: ACCOUNT_SID,
+      retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
+      sleep: async () => {},
+      random: () => 1,
+      requestTimeoutMs: 1000,
+    };
+    expect(await collect(fetchStatuses([sid(8)], deps, { concurrency: 1 }))).toEqual([
+      {
+        kind: 'failed',
+        messageSid: sid(8),
+        error: { code: 'network_error', message: 'a dependency threw a string', retryable: true },
+      },
+    ]);
+    expect(calls).toEqual([path(sid(8))]);
+  });
+
   it('reports a 400 as twilio_rejected, not retried', async () => {
     const scope = api()
       .get(path(sid(3)))
@@ -315,6 +341,7 @@ describe('fetchStatuses', () => {
       retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
       sleep: async () => {},
       random: () => 1,
+      requestTimeoutMs: 1000,
     };
     const iterator = fetchStatuses([1, 2, 3, 4].map(sid), deps, { concurrency: 2 });
     const next = iterator.next();
