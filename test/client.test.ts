@@ -56,8 +56,9 @@ describe('client', () => {
     expect(second).toBeInstanceOf(TimeoutError);
     expect((second as TimeoutError).written).toBe(false);
     expect((await first).body.sid).toBe('SM1');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.received.map((r) => r.body)).toEqual(['To=1']);
+    // One connection, in order: had the timed-out request been sent, it would have arrived before this one.
+    expect((await client(server.url, agent).createMessage(ACCOUNT_SID, 'To=3')).body.sid).toBe('SM1');
+    expect(server.received.map((r) => r.body)).toEqual(['To=1', 'To=3']);
   });
 
   it('rejects at once, without a request, when the signal is already aborted', async () => {

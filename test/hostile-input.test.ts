@@ -7,6 +7,11 @@ import { instantDispatcher } from './helpers/instant-dispatcher.js';
 import { baseConfig, messageJson } from './helpers/twilio.js';
 
 const RUNS = 1000;
+/**
+ * The time a 1,000-case property may take: measured at about 3 s alone, many times that under --coverage on
+ * a loaded 2-core machine. A fixed case count and a generous budget, so it never fails for being slow.
+ */
+const BUDGET = { timeout: 120_000 };
 const created = JSON.stringify(messageJson());
 
 /** Keys that attack prototypes or collide with destination fields. */
@@ -101,63 +106,71 @@ function pollutionSnapshot(): string {
 }
 
 describe('hostile input', () => {
-  it('gives every random row exactly one result, in order, and the same in preview, without throwing or polluting prototypes', async () => {
-    const before = pollutionSnapshot();
-    const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
-    const destination = new TwilioDestination(
-      baseConfig({ settings: { messageTemplate: 'Hi {{first_name}}{{#a}} {{a.b}}{{/a}}' } }),
-      {
-        dispatcher,
-      },
-    );
-    await fc.assert(
-      fc.asyncProperty(fc.array(row, { maxLength: 5 }), async (rows) => {
-        const sentBefore = dispatcher.requests.length;
-        const results = await destination.write(rows as Row[]);
-        expect(results.map((result) => result.index)).toEqual(rows.map((_, index) => index));
-        const sent = results.filter((result) => result.status === 'sent').length;
-        expect(dispatcher.requests.length - sentBefore).toBe(sent);
-        for (const result of results) {
-          if (result.status === 'failed')
-            expect(['invalid_row', 'template_error']).toContain(result.error.code);
-        }
-        // The dry run reads the same hostile rows without throwing, and predicts every outcome.
-        const requestsBefore = dispatcher.requests.length;
-        const preview = await destination.preview(rows as Row[]);
-        expect(dispatcher.requests.length).toBe(requestsBefore);
-        expect(preview.rows.map((entry) => (entry.status === 'failed' ? entry.error : 'ready'))).toEqual(
-          results.map((result) => (result.status === 'failed' ? result.error : 'ready')),
-        );
-      }),
-      { numRuns: RUNS },
-    );
-    expect(pollutionSnapshot()).toBe(before);
-    expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
-  });
-
-  it('either sends random templates row by row or refuses them with one ConfigError and no request', async () => {
-    await fc.assert(
-      fc.asyncProperty(template, fc.array(row, { maxLength: 3 }), async (messageTemplate, rows) => {
-        const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
-        const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate } }), {
+  it(
+    'gives every random row exactly one result, in order, and the same in preview, without throwing or polluting prototypes',
+    BUDGET,
+    async () => {
+      const before = pollutionSnapshot();
+      const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
+      const destination = new TwilioDestination(
+        baseConfig({ settings: { messageTemplate: 'Hi {{first_name}}{{#a}} {{a.b}}{{/a}}' } }),
+        {
           dispatcher,
-        });
-        const outcome = await destination.write(rows as Row[]).catch((error: unknown) => error);
-        if (outcome instanceof ConfigError) {
-          expect(dispatcher.requests).toEqual([]);
-          expect(outcome.issues.length).toBeGreaterThan(0);
-          return;
-        }
-        expect(Array.isArray(outcome)).toBe(true);
-        expect((outcome as { index: number }[]).map((result) => result.index)).toEqual(
-          rows.map((_, index) => index),
-        );
-        const validation = await destination.validateTargetSettings();
-        expect(validation.errors.filter((issue) => issue.field === 'settings.messageTemplate')).toEqual([]);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+        },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(row, { maxLength: 5 }), async (rows) => {
+          const sentBefore = dispatcher.requests.length;
+          const results = await destination.write(rows as Row[]);
+          expect(results.map((result) => result.index)).toEqual(rows.map((_, index) => index));
+          const sent = results.filter((result) => result.status === 'sent').length;
+          expect(dispatcher.requests.length - sentBefore).toBe(sent);
+          for (const result of results) {
+            if (result.status === 'failed')
+              expect(['invalid_row', 'template_error']).toContain(result.error.code);
+          }
+          // The dry run reads the same hostile rows without throwing, and predicts every outcome.
+          const requestsBefore = dispatcher.requests.length;
+          const preview = await destination.preview(rows as Row[]);
+          expect(dispatcher.requests.length).toBe(requestsBefore);
+          expect(preview.rows.map((entry) => (entry.status === 'failed' ? entry.error : 'ready'))).toEqual(
+            results.map((result) => (result.status === 'failed' ? result.error : 'ready')),
+          );
+        }),
+        { numRuns: RUNS },
+      );
+      expect(pollutionSnapshot()).toBe(before);
+      expect(({} as Record<string, unknown>)['polluted']).toBeUndefined();
+    },
+  );
+
+  it(
+    'either sends random templates row by row or refuses them with one ConfigError and no request',
+    BUDGET,
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(template, fc.array(row, { maxLength: 3 }), async (messageTemplate, rows) => {
+          const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
+          const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate } }), {
+            dispatcher,
+          });
+          const outcome = await destination.write(rows as Row[]).catch((error: unknown) => error);
+          if (outcome instanceof ConfigError) {
+            expect(dispatcher.requests).toEqual([]);
+            expect(outcome.issues.length).toBeGreaterThan(0);
+            return;
+          }
+          expect(Array.isArray(outcome)).toBe(true);
+          expect((outcome as { index: number }[]).map((result) => result.index)).toEqual(
+            rows.map((_, index) => index),
+          );
+          const validation = await destination.validateTargetSettings();
+          expect(validation.errors.filter((issue) => issue.field === 'settings.messageTemplate')).toEqual([]);
+        }),
+        { numRuns: RUNS },
+      );
+    },
+  );
 
   it('never calls a function found in a row', async () => {
     let called = 0;

@@ -198,9 +198,16 @@ describe('write over real HTTP', () => {
     const d = new TwilioDestination(baseConfig(), {
       apiBaseUrl: s.url,
       retry: { minDelayMs: 60_000, maxDelayMs: 60_000 },
+      // The abort arrives during the retry wait: the injected sleep starts it, then waits for it.
+      sleep: (_ms, signal) => {
+        controller.abort();
+        return new Promise((_resolve, reject) => {
+          if (signal?.aborted) reject(signal.reason);
+          signal?.addEventListener('abort', () => reject(signal.reason));
+        });
+      },
     });
     cleanups.push(() => d.close());
-    setTimeout(() => controller.abort(), 50);
     const results = await d.write(rows(2), { signal: controller.signal });
     expect(s.received).toHaveLength(1);
     expect(

@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { computeTwilioSignature } from '../signature.js';
 import { DEFAULT_MAX_QUEUE_SECONDS } from './defaults.js';
+import { later } from './http.js';
 import { rfc2822, type TwilioMessage } from './resources.js';
 import { type MessageRecord, randomHex, type ServiceState, type SimulatorState } from './state.js';
 import type { RecordedCallback, UnreachableErrorCode } from './types.js';
@@ -16,14 +17,6 @@ const DELIVERY_ERRORS: Readonly<Record<UnreachableErrorCode, string>> = {
   30003: 'Unreachable destination handset',
   30005: 'Unknown destination handset',
 };
-
-function later(state: SimulatorState, ms: number, run: () => void): void {
-  const timer = setTimeout(() => {
-    state.timers.delete(timer);
-    run();
-  }, ms);
-  state.timers.add(timer);
-}
 
 /**
  * Per-sender pacing, which decides when a message can be sent. Twilio sends each sender's messages at a fixed
@@ -65,7 +58,7 @@ export function scheduleLifecycle(state: SimulatorState, record: MessageRecord, 
 
 function markSent(state: SimulatorState, record: MessageRecord): void {
   const message = record.resource;
-  const at = new Date();
+  const at = new Date(state.clock.now());
   if (message.status === 'accepted') {
     // A pooled message gets its sender, and with it a segment count, when it leaves the service's queue.
     message.from ??= (record.service as ServiceState).senders[0] ?? null;
@@ -84,9 +77,9 @@ function markDelivered(state: SimulatorState, record: MessageRecord): void {
   if (code !== undefined) {
     message.error_code = code;
     message.error_message = DELIVERY_ERRORS[code];
-    transition(state, record, 'undelivered', new Date());
+    transition(state, record, 'undelivered', new Date(state.clock.now()));
   } else {
-    transition(state, record, 'delivered', new Date());
+    transition(state, record, 'delivered', new Date(state.clock.now()));
   }
 }
 
@@ -126,7 +119,7 @@ async function postCallback(
   if (state.abort.signal.aborted) return;
   // Signed with the account's token at the time of sending, as Twilio signs with the current primary token.
   const signature = computeTwilioSignature(record.account.authToken, url, params);
-  const entry: RecordedCallback = { url, params, signature, at: new Date() };
+  const entry: RecordedCallback = { url, params, signature, at: new Date(state.clock.now()) };
   if (state.record) state.callbacks.push(entry);
   const outcome = await post(state, url, params, signature);
   if (outcome.status !== undefined) entry.status = outcome.status;
