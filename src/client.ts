@@ -120,6 +120,8 @@ export function createClient(config: ClientConfig) {
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        // Settled before the logger runs: whatever the logger does, the request's promise has its outcome.
+        settle(error, value);
         if (logger) {
           const ms = Math.round(performance.now() - started);
           const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
@@ -127,6 +129,8 @@ export function createClient(config: ClientConfig) {
             `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
           );
         }
+      };
+      const settle = (error: Error | undefined, value?: RawResponse) => {
         if (!error) resolve(value as RawResponse);
         else if (status >= 200 && status < 300 && !(error instanceof AbortedError)) {
           // Twilio said 2xx, so the message exists, even though the answer was cut off (a reset mid-body, a

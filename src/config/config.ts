@@ -7,6 +7,7 @@
 import { getCountries } from 'libphonenumber-js';
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
+import { containCallbacks } from '../callbacks.js';
 import type { Logger } from '../logger.js';
 import { isKnownCountry } from '../phone.js';
 import type { PreviewOptions, ResolvedPreviewOptions } from '../preview.js';
@@ -805,6 +806,8 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
   const parsed = parse<z.infer<typeof optionsSchema>>(optionsSchema, input ?? {}, 'options');
   if (!parsed.ok) return parsed;
   const o = parsed.value;
+  // The user's code is wrapped once, here: nothing it throws or rejects can reach the send path.
+  const callbacks = containCallbacks({ logger: o.logger, onProgress: o.onProgress });
   return {
     ok: true,
     value: {
@@ -814,7 +817,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
       timeoutMs: o.timeoutMs ?? 30_000,
       concurrency: o.concurrency ?? 1,
       segmentsPerSecond: o.segmentsPerSecond,
-      onProgress: o.onProgress,
+      onProgress: callbacks.onProgress,
       dispatcher: o.dispatcher,
       duplicateCheck:
         o.duplicateCheck === false
@@ -823,7 +826,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...DEFAULT_DUPLICATE_CHECK,
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
-      logger: o.logger,
+      logger: callbacks.logger,
       sleep: o.sleep,
       now: o.now ?? Date.now,
       random: o.random ?? Math.random,
