@@ -43,7 +43,7 @@ describe('client', () => {
     const server = await startServer((_req, res) => {
       setTimeout(() => {
         res.writeHead(201, { 'content-type': 'application/json' });
-        res.end('{"sid":"SM1","status":"queued"}');
+        res.end('{"sid":"SMd36c0364e3842955b2c8f86da3bd8ad6","status":"queued"}');
       }, 150);
     });
     cleanups.push(server.close);
@@ -55,9 +55,11 @@ describe('client', () => {
       .catch((error: unknown) => error);
     expect(second).toBeInstanceOf(TimeoutError);
     expect((second as TimeoutError).written).toBe(false);
-    expect((await first).body.sid).toBe('SM1');
+    expect((await first).body.sid).toBe('SMd36c0364e3842955b2c8f86da3bd8ad6');
     // One connection, in order: had the timed-out request been sent, it would have arrived before this one.
-    expect((await client(server.url, agent).createMessage(ACCOUNT_SID, 'To=3')).body.sid).toBe('SM1');
+    expect((await client(server.url, agent).createMessage(ACCOUNT_SID, 'To=3')).body.sid).toBe(
+      'SMd36c0364e3842955b2c8f86da3bd8ad6',
+    );
     expect(server.received.map((r) => r.body)).toEqual(['To=1', 'To=3']);
   });
 
@@ -75,7 +77,7 @@ describe('client', () => {
 
   it('keeps an unparseable error answer as a TwilioApiError with its status', async () => {
     const server = await startServer((_req, res) => {
-      res.writeHead(502, { 'twilio-request-id': 'RQ1' });
+      res.writeHead(502, { 'twilio-request-id': 'RQ815e25eebd217dd2eb208429e07cd9d0' });
       res.end('<html>Bad gateway</html>');
     });
     cleanups.push(server.close);
@@ -88,7 +90,7 @@ describe('client', () => {
     expect([error.httpStatus, error.twilioCode, error.requestId, error.retryable]).toEqual([
       502,
       undefined,
-      'RQ1',
+      'RQ815e25eebd217dd2eb208429e07cd9d0',
       true,
     ]);
     expect(error.message).toBe('Twilio answered HTTP 502 to GET /v1/Services/MG1');
@@ -105,7 +107,10 @@ describe('client', () => {
     'reports a 2xx cut off by %s as unreadable, never as a retryable network failure',
     async (_name, timeoutMs, cut) => {
       const server = await startServer((_req, res) => {
-        res.writeHead(201, { 'content-length': '100', 'twilio-request-id': 'RQ-cut' });
+        res.writeHead(201, {
+          'content-length': '100',
+          'twilio-request-id': 'RQ566f4949f6703d35abe08b4981b8552c',
+        });
         res.write('{"sid":');
         cut(res);
       });
@@ -116,7 +121,7 @@ describe('client', () => {
         .createMessage(ACCOUNT_SID, 'To=1')
         .catch((e: unknown) => e)) as UnreadableResponseError;
       expect(error).toBeInstanceOf(UnreadableResponseError);
-      expect([error.httpStatus, error.requestId]).toEqual([201, 'RQ-cut']);
+      expect([error.httpStatus, error.requestId]).toEqual([201, 'RQ566f4949f6703d35abe08b4981b8552c']);
       expect(error.message).toMatch(
         /^Twilio's HTTP 201 answer to POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json was cut off \(/,
       );

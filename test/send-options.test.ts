@@ -553,7 +553,7 @@ describe('21610: the recipient opted out (needs the optedOut lines in the sender
         ]),
       )
       .reply(400, errorJson(21610, 400, 'Attempt to send to unsubscribed recipient'), {
-        'Twilio-Request-Id': 'RQ1',
+        'Twilio-Request-Id': 'RQ815e25eebd217dd2eb208429e07cd9d0',
       });
     const { dest } = destination();
     expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([
@@ -571,7 +571,7 @@ describe('21610: the recipient opted out (needs the optedOut lines in the sender
           httpStatus: 400,
           twilioCode: 21610,
           moreInfo: 'https://www.twilio.com/docs/errors/21610',
-          requestId: 'RQ1',
+          requestId: 'RQ815e25eebd217dd2eb208429e07cd9d0',
         },
       },
     ]);

@@ -122,7 +122,7 @@ describe('concurrency', () => {
       held.push(() => {
         active--;
         res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(messageJson({ sid: `SM${n}` })));
+        res.end(JSON.stringify(messageJson({ sid: `SM${String(n).padStart(32, '0')}` })));
       });
       // Answers wait until four requests are in flight, then go out latest first, so they arrive out of order.
       if (held.length === 4) for (const answer of held.splice(0).reverse()) answer();
@@ -162,7 +162,7 @@ describe('concurrency', () => {
       } else {
         held.push(() => {
           res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(messageJson({ sid: `SM${n}` })));
+          res.end(JSON.stringify(messageJson({ sid: `SM${String(n).padStart(32, '0')}` })));
         });
       }
       // Request 3 is refused once four are in flight; the others answer after the client took the refusal.
@@ -387,7 +387,7 @@ describe('batch-ending answers and early exits with rows in flight', () => {
       if (n === 1) {
         first = () => {
           res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(messageJson({ sid: `SM${n}` })));
+          res.end(JSON.stringify(messageJson({ sid: `SM${String(n).padStart(32, '0')}` })));
         };
       }
     });

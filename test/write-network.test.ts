@@ -34,18 +34,18 @@ function dest(url: string, options: ConstructorParameters<typeof TwilioDestinati
   return { d, waits };
 }
 
-const created = (res: import('node:http').ServerResponse, sid = 'SM1') => {
-  res.writeHead(201, { 'content-type': 'application/json', 'twilio-request-id': `RQ-${sid}` });
+const created = (res: import('node:http').ServerResponse, sid = 'SMd36c0364e3842955b2c8f86da3bd8ad6') => {
+  res.writeHead(201, { 'content-type': 'application/json', 'twilio-request-id': `RQ${sid.slice(2)}` });
   res.end(JSON.stringify(messageJson({ sid })));
 };
 
 describe('write over real HTTP', () => {
   it('sends sequential rows over one keep-alive connection', async () => {
-    const s = await server((_req, res, _body, n) => created(res, `SM${n}`));
+    const s = await server((_req, res, _body, n) => created(res, `SM${String(n).padStart(32, '0')}`));
     const { d } = dest(s.url);
     const results = await d.write(rows(10));
     expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `SM${i + 1}`),
+      Array.from({ length: 10 }, (_, i) => `SM${String(i + 1).padStart(32, '0')}`),
     );
     expect(s.received).toHaveLength(10);
     expect(s.connections()).toBe(1);
@@ -122,7 +122,7 @@ describe('write over real HTTP', () => {
 
   it('fails cleanly when an answer is larger than the read limit', async () => {
     const s = await server((_req, res) => {
-      res.writeHead(201, { 'twilio-request-id': 'RQ-big' });
+      res.writeHead(201, { 'twilio-request-id': 'RQf63f55731eaea5f9057de97a20599380' });
       res.end('x'.repeat(1024 * 1024 + 10));
     });
     const { d } = dest(s.url);
@@ -134,7 +134,7 @@ describe('write over real HTTP', () => {
         possiblySent: true,
         retryable: false,
         httpStatus: 201,
-        requestId: 'RQ-big',
+        requestId: 'RQf63f55731eaea5f9057de97a20599380',
         message: expect.stringContaining('larger than 1048576 bytes'),
       },
     });
@@ -145,10 +145,10 @@ describe('write over real HTTP', () => {
     const s = await server((_req, res, _body, n) => {
       if (n === 2) {
         controller.abort();
-        setTimeout(() => created(res, 'SM-late'), 50);
+        setTimeout(() => created(res, 'SM6dfd3fd63dcb05d1e220b049bf00ea3b'), 50);
         return;
       }
-      created(res, `SM${n}`);
+      created(res, `SM${String(n).padStart(32, '0')}`);
     });
     const { d } = dest(s.url);
     const results = await d.write(rows(4), { signal: controller.signal });
@@ -158,10 +158,10 @@ describe('write over real HTTP', () => {
         status: 'sent',
         index: 0,
         attempts: 1,
-        messageSid: 'SM1',
+        messageSid: `SM${'1'.padStart(32, '0')}`,
         twilioStatus: 'queued',
         segments: 1,
-        requestId: 'RQ-SM1',
+        requestId: `RQ${'1'.padStart(32, '0')}`,
       },
       {
         status: 'failed',
