@@ -42,7 +42,7 @@ describe('answer fields', () => {
   it.each([
     ['active', 'active'],
     ['Full', 'unknown'],
-    [{ toString: () => 'active' }, 'unknown'],
+    [{ toString: (): string => 'active' }, 'unknown'],
   ])('keeps %j of a closed set as %j', (value, expected) => {
     expect(oneOf(value, ['active', 'suspended', 'closed'])).toBe(expected);
   });
