@@ -4,7 +4,7 @@
  */
 import { oneOf } from './answer-fields.js';
 import type { TwilioClient } from './client.js';
-import { isApiKey } from './config/config.js';
+import { isApiKey } from './config/index.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
 import { describeCharacters } from './message.js';
 import { prepareContentVariables, prepareTemplate } from './plan.js';

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CALLBACK_WARNING_CODE, containCallbacks } from '../src/callbacks.js';
+import type { Progress } from '../src/config/index.js';
 import { TwilioDestination } from '../src/destination.js';
 import type { Logger } from '../src/logger.js';
-import type { Progress } from '../src/send/sender.js';
 import { startTwilioSimulator, type TwilioSimulator } from '../src/simulator/index.js';
 import type { Row, RowResult } from '../src/types.js';
 import { ManualClock } from './helpers/manual-clock.js';
