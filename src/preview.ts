@@ -166,18 +166,38 @@ export async function previewRows(
   };
   signal?.throwIfAborted();
   let index = 0;
-  for await (const row of rows) {
-    const built = buildMessage(row, index, plan, { measure: true });
-    const entry: PreviewRow = built.ok
-      ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
-      : { status: 'failed', index, error: built.error };
-    count(summary, entry, options.mostExpensive);
-    previewed.push(entry);
-    index++;
-    if (index % ROWS_PER_TURN === 0) await nextTurn();
-    signal?.throwIfAborted();
+  // Not `for await`: over an array it awaits every row, reading its `then`, and a row that throws on
+  // access (a revoked Proxy) would end the whole preview instead of failing alone, as in write().
+  const iterator = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+  try {
+    while (true) {
+      const next = await iterator.next();
+      if (next.done) break;
+      const entry = previewRow(next.value, index, plan, options);
+      count(summary, entry, options.mostExpensive);
+      previewed.push(entry);
+      index++;
+      if (index % ROWS_PER_TURN === 0) await nextTurn();
+      signal?.throwIfAborted();
+    }
+  } catch (error) {
+    await iterator.return?.();
+    throw error;
   }
   return { rows: previewed, summary };
+}
+
+/** One row's preview entry: ready with its message, or failed with the very error `write` would report. */
+function previewRow(
+  row: unknown,
+  index: number,
+  plan: MessagePlan,
+  options: ResolvedPreviewOptions,
+): PreviewRow {
+  const built = buildMessage(row, index, plan, { measure: true });
+  return built.ok
+    ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
+    : { status: 'failed', index, error: built.error };
 }
 
 function readyRow(

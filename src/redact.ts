@@ -28,7 +28,7 @@ export function credentialForms(user: string, password: string): string[] {
   return [...new Set(forms)].filter((form) => form.length > 0).sort((a, b) => b.length - a.length);
 }
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
@@ -44,6 +44,6 @@ function escape(text: string): string {
  * ```
  */
 export function createRedactor(user: string, password: string): (text: string) => string {
-  const pattern = new RegExp(credentialForms(user, password).map(escape).join('|'), 'gi');
+  const pattern = new RegExp(credentialForms(user, password).map(escapeRegExp).join('|'), 'gi');
   return (text) => text.replace(pattern, REDACTED);
 }

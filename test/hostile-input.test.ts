@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
+import { MAX_BODY_LENGTH, MAX_VALUE_LENGTH } from '../src/message.js';
 import type { Row } from '../src/types.js';
 import { instantDispatcher } from './helpers/instant-dispatcher.js';
 import { baseConfig, messageJson } from './helpers/twilio.js';
@@ -29,6 +30,75 @@ const key = fc.constantFrom(
   'b',
 );
 
+/** A row or value that throws on every touch, as a revoked Proxy does. */
+function revoked(): Record<string, unknown> {
+  const { proxy, revoke } = Proxy.revocable({ to: '+14155550100' }, {});
+  revoke();
+  return proxy;
+}
+
+/** An object whose `key` throws when read (by default every template and destination field). */
+function throwingGetter(key?: string): Record<string, unknown> {
+  const value: Record<string, unknown> = {};
+  for (const name of key === undefined ? ['to', 'first_name', 'a', 'b', 'media_url'] : [key]) {
+    Object.defineProperty(value, name, {
+      enumerable: true,
+      get() {
+        throw new Error(`no ${name} for you`);
+      },
+    });
+  }
+  return value;
+}
+
+/**
+ * Stand-ins for values that throw on touch: fast-check itself touches the values it generates (to clone
+ * and print them), so the property swaps these in only when it hands the rows over.
+ */
+const REVOKED = Symbol('a revoked Proxy');
+const THROWING = Symbol('an object whose fields throw');
+const THROWING_TO = Symbol('a row whose "to" throws');
+
+function materialise(value: unknown): unknown {
+  if (value === REVOKED) return revoked();
+  if (value === THROWING) return throwingGetter();
+  if (value === THROWING_TO) return throwingGetter('to');
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  // A copy (the generated value is fast-check's to replay), with own keys kept own (`__proto__` included).
+  const copy: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const inner = (value as Record<string, unknown>)[key];
+    Object.defineProperty(copy, key, {
+      value: typeof inner === 'symbol' ? materialise(inner) : inner,
+      enumerable: true,
+      configurable: true,
+      writable: true,
+    });
+  }
+  return copy;
+}
+
+/** Shared, so the property does not build them anew for every case. */
+const HUGE_ARRAY: unknown[] = new Array(2 ** 28);
+const HUGE_STRING = 'x'.repeat(10_000_000);
+const LONG_DIGITS = `${'1'.repeat(40_000)}a`;
+
+/** The longest text any regular expression saw while `run` ran (every RegExp method calls a replaced `exec`). */
+async function longestRegexInput(run: () => Promise<void>): Promise<number> {
+  let longest = 0;
+  const exec = RegExp.prototype.exec;
+  const spy = vi.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, text: string) {
+    longest = Math.max(longest, String(text).length);
+    return exec.call(this, text);
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+  }
+  return longest;
+}
+
 function cyclic(): Record<string, unknown> {
   const value: Record<string, unknown> = { name: 'loop' };
   value['self'] = value;
@@ -54,12 +124,20 @@ const nasty = fc.oneof(
   fc.string({ minLength: 1500, maxLength: 1700 }),
   fc.constant(new Date(Number.NaN)),
   fc.constant(null).map(() => cyclic()),
+  // Values that cost time or throw on touch: each must fail its row alone, at bounded cost.
+  fc.constant(REVOKED),
+  fc.constant(THROWING),
+  fc.constant(HUGE_ARRAY),
+  fc.constant(HUGE_STRING),
+  fc.constant(LONG_DIGITS),
   fc.letrec((tie) => ({
     deep: fc.oneof({ depthSize: 'small' }, fc.string(), fc.record({ next: tie('deep') })),
   })).deep,
 );
 
 const row = fc.oneof(
+  fc.constant(REVOKED),
+  fc.constant(THROWING_TO),
   fc.dictionary(key, nasty, { maxKeys: 6 }).map((entries) => {
     // Own __proto__ / constructor keys, as JSON.parse would produce them.
     const out: Record<string, unknown> = {};
@@ -119,9 +197,16 @@ describe('hostile input', () => {
         },
       );
       await fc.assert(
-        fc.asyncProperty(fc.array(row, { maxLength: 5 }), async (rows) => {
+        fc.asyncProperty(fc.array(row, { maxLength: 5 }), async (generated) => {
+          const rows = generated.map(materialise);
           const sentBefore = dispatcher.requests.length;
-          const results = await destination.write(rows as Row[]);
+          let results: Awaited<ReturnType<typeof destination.write>> = [];
+          // The time bound, as an operation count: no regular expression ever reads more than a message's
+          // worth of a value (a 40,000-digit `to`, a 10 MB string are cut or refused by length first).
+          const longest = await longestRegexInput(async () => {
+            results = await destination.write(rows as Row[]);
+          });
+          expect(longest).toBeLessThanOrEqual(MAX_BODY_LENGTH * 2);
           expect(results.map((result) => result.index)).toEqual(rows.map((_, index) => index));
           const sent = results.filter((result) => result.status === 'sent').length;
           expect(dispatcher.requests.length - sentBefore).toBe(sent);
@@ -149,7 +234,8 @@ describe('hostile input', () => {
     BUDGET,
     async () => {
       await fc.assert(
-        fc.asyncProperty(template, fc.array(row, { maxLength: 3 }), async (messageTemplate, rows) => {
+        fc.asyncProperty(template, fc.array(row, { maxLength: 3 }), async (messageTemplate, generated) => {
+          const rows = generated.map(materialise);
           const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
           const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate } }), {
             dispatcher,
@@ -187,5 +273,143 @@ describe('hostile input', () => {
     const [result] = await destination.write([{ to: '+14155550100', first_name: spy }]);
     expect(called).toBe(0);
     expect(result).toMatchObject({ status: 'failed', error: { code: 'template_error' } });
+  });
+});
+
+describe('hostile rows', () => {
+  const destination = () =>
+    new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi {{first_name}}' } }), {
+      dispatcher: instantDispatcher(() => ({ status: 201, body: created })),
+    });
+  const good = { to: '+14155550100', first_name: 'Ada' };
+
+  it('fails a row that throws on access alone, invalid_row, in write and preview alike', async () => {
+    const thrownRevoked = revoked();
+    const rows = [
+      good,
+      revoked(),
+      throwingGetter('to'),
+      Object.defineProperty({ to: '+14155550100' }, 'first_name', {
+        enumerable: true,
+        get: () => {
+          throw new Error('no first_name for you');
+        },
+      }),
+      {
+        to: '+14155550100',
+        get first_name(): string {
+          throw thrownRevoked;
+        },
+      },
+      new Proxy(
+        {},
+        {
+          getOwnPropertyDescriptor: () => {
+            throw new Error('no descriptor');
+          },
+        },
+      ),
+      good,
+    ];
+    const expected = [
+      'sent',
+      "invalid_row: Row 1: the row could not be read (Cannot perform 'IsArray' on a proxy that has been revoked)",
+      'invalid_row: Row 2: the row could not be read (no to for you)',
+      'invalid_row: Row 3: the row could not be read (no first_name for you)',
+      'invalid_row: Row 4: the row could not be read (it threw a value that cannot be printed)',
+      'invalid_row: Row 5: the row could not be read (no descriptor)',
+      'sent',
+    ];
+    const d = destination();
+    const results = await d.write(rows as Row[]);
+    expect(
+      results.map((r) => (r.status === 'sent' ? 'sent' : `${r.error.code}: ${r.error.message}`)),
+    ).toEqual(expected);
+    const preview = await d.preview(rows as Row[]);
+    expect(
+      preview.rows.map((r) => (r.status === 'ready' ? 'sent' : `${r.error.code}: ${r.error.message}`)),
+    ).toEqual(expected);
+  });
+
+  it('reads at most a message’s worth of a huge array in a template field, counted element by element', async () => {
+    let reads = 0;
+    const counted = new Proxy(new Array(2 ** 20), {
+      get(target, key, receiver) {
+        if (typeof key === 'string' && /^\d+$/.test(key)) reads++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    const d = new TwilioDestination(
+      baseConfig({ settings: { messageTemplate: 'Hi{{#items}}!{{/items}}' } }),
+      {
+        dispatcher: instantDispatcher(() => ({ status: 201, body: created })),
+      },
+    );
+    const [result] = await d.write([{ to: '+14155550100', items: counted }]);
+    expect(result).toMatchObject({
+      status: 'failed',
+      error: {
+        code: 'template_error',
+        message: `Row 0: the rendered message is longer than ${MAX_BODY_LENGTH} characters, the most Twilio accepts (error 21617): "items" holds ${2 ** 20} elements. Shorten this row's values or the template`,
+      },
+    });
+    // Each kept element is read once to copy it, then rendered from the copy.
+    expect(reads).toBeLessThanOrEqual(MAX_VALUE_LENGTH);
+  });
+
+  it.each([
+    [
+      'new Array(2 ** 28)',
+      HUGE_ARRAY,
+      `"first_name" holds ${2 ** 28} elements`,
+      'Hi{{#first_name}}x{{/first_name}}',
+    ],
+    [
+      'a 10 MB string',
+      HUGE_STRING,
+      `"first_name" alone holds ${HUGE_STRING.length} characters`,
+      'Hi {{first_name}}',
+    ],
+  ])(
+    'refuses %s in a template field as too long, having read only its head',
+    async (_name, value, what, messageTemplate) => {
+      const d = new TwilioDestination(baseConfig({ settings: { messageTemplate } }), {
+        dispatcher: instantDispatcher(() => ({ status: 201, body: created })),
+      });
+      const rows = [{ to: '+14155550100', first_name: value }, good];
+      const message = `Row 0: the rendered message is longer than ${MAX_BODY_LENGTH} characters, the most Twilio accepts (error 21617): ${what}. Shorten this row's values or the template`;
+      const results = await d.write(rows);
+      expect(results.map((r) => (r.status === 'sent' ? 'sent' : r.error.message))).toEqual([message, 'sent']);
+      const preview = await d.preview(rows);
+      expect(preview.rows.map((r) => (r.status === 'ready' ? 'sent' : r.error.message))).toEqual([
+        message,
+        'sent',
+      ]);
+    },
+  );
+
+  it('caps a huge value in a Content variable before it is serialised', async () => {
+    const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
+    const { credentials, settings } = baseConfig();
+    const d = new TwilioDestination(
+      {
+        credentials,
+        settings: {
+          from: settings.from,
+          contentSid: `HX${'0'.repeat(32)}`,
+          contentVariables: { '1': '{{first_name}}' },
+        },
+      },
+      { dispatcher },
+    );
+    const [result] = await d.write([{ to: '+14155550100', first_name: HUGE_STRING }]);
+    expect(result?.status).toBe('sent');
+    const body = new URLSearchParams(String(dispatcher.requests[0]?.body));
+    expect(JSON.parse(body.get('ContentVariables') as string)).toEqual({ '1': 'x'.repeat(MAX_VALUE_LENGTH) });
+  });
+
+  it('ignores a huge value in a column no template reads', async () => {
+    const [result] = await destination().write([{ ...good, notes: HUGE_STRING, list: HUGE_ARRAY }]);
+    expect(result?.status).toBe('sent');
   });
 });
