@@ -252,6 +252,17 @@ function renderVariables(
         error: { code: 'template_error', message: `${where}: ${rendered.message}`, retryable: false },
       };
     }
+    // A variable longer than a whole message cannot fit one; a cut value (see MAX_VALUE_LENGTH) ends here.
+    if (rendered.text.length > MAX_BODY_LENGTH) {
+      return {
+        ok: false,
+        error: {
+          code: 'template_error',
+          message: `${where} renders over ${MAX_BODY_LENGTH} characters for this row, more than a whole message holds; shorten this row's value`,
+          retryable: false,
+        },
+      };
+    }
     // WhatsApp refuses a template message with an empty parameter, so it is caught here, before the request.
     if (rendered.text.trim() === '') {
       return {

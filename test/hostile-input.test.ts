@@ -388,7 +388,7 @@ describe('hostile rows', () => {
     },
   );
 
-  it('caps a huge value in a Content variable before it is serialised', async () => {
+  it('refuses a huge value in a Content variable before it is serialised, having read only its head', async () => {
     const dispatcher = instantDispatcher(() => ({ status: 201, body: created }));
     const { credentials, settings } = baseConfig();
     const d = new TwilioDestination(
@@ -402,10 +402,20 @@ describe('hostile rows', () => {
       },
       { dispatcher },
     );
-    const [result] = await d.write([{ to: '+14155550100', first_name: HUGE_STRING }]);
-    expect(result?.status).toBe('sent');
-    const body = new URLSearchParams(String(dispatcher.requests[0]?.body));
-    expect(JSON.parse(body.get('ContentVariables') as string)).toEqual({ '1': 'x'.repeat(MAX_VALUE_LENGTH) });
+    const results = await d.write([{ to: '+14155550100', first_name: HUGE_STRING }]);
+    expect(results).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 0,
+        error: {
+          code: 'template_error',
+          message: `Row 0: Content variable 1 (settings.contentVariables) renders over ${MAX_BODY_LENGTH} characters for this row, more than a whole message holds; shorten this row's value`,
+          retryable: false,
+        },
+      },
+    ]);
+    expect(dispatcher.requests).toEqual([]);
   });
 
   it('ignores a huge value in a column no template reads', async () => {
