@@ -15,8 +15,8 @@ export default defineConfig({
     restoreMocks: true,
     // Room for a loaded 2-core machine under --coverage: no test may depend on speed, and a test waiting for
     // an event that never comes still fails, only later.
-    testTimeout: 20_000,
-    hookTimeout: 30_000,
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

@@ -27,8 +27,12 @@ const FAMILY = '👨‍👩‍👧'; // ZWJ sequence: 8 UTF-16 code units, one g
 const FRANCE = '🇫🇷'; // regional-indicator pair: 4 code units
 const DECOMPOSED_E_ACUTE = 'e\u0301'; // `e` + combining acute: one 2-code-unit grapheme
 
-/** Exhaustive and 1,000-case checks: a fixed amount of work, with room for --coverage on a loaded machine. */
-const BUDGET = { timeout: 60_000 };
+/**
+ * Exhaustive and 1,000-case checks against the reference calculator: a fixed amount of work, about 4 s alone
+ * and measured at 72 s under --coverage on a 2-core machine with both cores busy; the budget leaves room
+ * beyond that, so the test fails only when the counts differ, never for being slow.
+ */
+const BUDGET = { timeout: 300_000 };
 
 describe('countSegments', () => {
   it.each<[string, string, SegmentInfo]>([
