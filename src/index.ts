@@ -2,7 +2,38 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
+// First: refuses a Node.js too old before undici is loaded.
+import './node-guard.js';
+
+export type {
+  DestinationOptions,
+  DispatcherLike,
+  DuplicateCheckPolicy,
+  Progress,
+  RetryPolicy,
+} from './config/index.js';
+export type {
+  FetchStatusesOptions,
+  MessageNotFound,
+  MessageStatus,
+  StatusLookupFailed,
+  StatusResult,
+  StatusSource,
+} from './delivery/fetch-statuses.js';
+export {
+  createStatusCallbackHandler,
+  DELIVERY_ERROR_CODES,
+  DELIVERY_OUTCOMES,
+  type DeliveryErrorInfo,
+  type DeliveryEvent,
+  type DeliveryOutcome,
+  deliveryErrorInfo,
+  deliveryOutcome,
+  isFinalStatus,
+  type StatusCallbackHandler,
+  type StatusCallbackHandlerOptions,
+  statusSupersedes,
+} from './delivery/index.js';
 export { TwilioDestination } from './destination.js';
 export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
@@ -22,6 +53,7 @@ export type {
   PreviewReadyRow,
   PreviewResult,
   PreviewRow,
+  PreviewStream,
   PreviewSummary,
   PreviewWarning,
   PreviewWarningCode,
@@ -29,9 +61,12 @@ export type {
 export type { Encoding } from './segments.js';
 export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export {
+  computeBodySHA256,
   computeTwilioSignature,
   type SignedParams,
+  type VerifyTwilioBodySignatureArgs,
   type VerifyTwilioSignatureArgs,
+  verifyTwilioBodySignature,
   verifyTwilioSignature,
 } from './signature.js';
 export type { SyncModeSupport } from './sync-modes.js';
@@ -39,6 +74,7 @@ export type {
   ApiKeyCredentials,
   AuthTokenCredentials,
   Credentials,
+  CredentialsInfo,
   DestinationConfig,
   FailedRowResult,
   FieldMapping,
@@ -46,9 +82,11 @@ export type {
   RowError,
   RowErrorCode,
   RowResult,
+  SenderInfo,
   SentRowResult,
   SyncMode,
   TargetSettings,
+  TargetSettingsInfo,
   ValidationIssue,
   ValidationResult,
   WriteOptions,

@@ -99,6 +99,17 @@ async function longestRegexInput(run: () => Promise<void>): Promise<number> {
   return longest;
 }
 
+/** Whether a first row is an object without a `to` column; a row that throws when looked at is not. */
+function lacksRecipientColumn(first: unknown): boolean {
+  try {
+    return (
+      first !== null && typeof first === 'object' && !Array.isArray(first) && !Object.hasOwn(first, 'to')
+    );
+  } catch {
+    return false;
+  }
+}
+
 function cyclic(): Record<string, unknown> {
   const value: Record<string, unknown> = { name: 'loop' };
   value['self'] = value;
@@ -210,12 +221,22 @@ describe('hostile input', () => {
           expect(results.map((result) => result.index)).toEqual(rows.map((_, index) => index));
           const sent = results.filter((result) => result.status === 'sent').length;
           expect(dispatcher.requests.length - sentBefore).toBe(sent);
+          // A first row (an object) without the recipient column makes every row config_error, with no request.
+          const noRecipientColumn = lacksRecipientColumn(rows[0]);
           for (const result of results) {
             if (result.status === 'failed')
-              expect(['invalid_row', 'template_error']).toContain(result.error.code);
+              expect(noRecipientColumn ? ['config_error'] : ['invalid_row', 'template_error']).toContain(
+                result.error.code,
+              );
+          }
+          const requestsBefore = dispatcher.requests.length;
+          if (noRecipientColumn) {
+            // The dry run refuses such a batch with one ConfigError.
+            await expect(destination.preview(rows as Row[])).rejects.toBeInstanceOf(ConfigError);
+            expect(dispatcher.requests.length).toBe(requestsBefore);
+            return;
           }
           // The dry run reads the same hostile rows without throwing, and predicts every outcome.
-          const requestsBefore = dispatcher.requests.length;
           const preview = await destination.preview(rows as Row[]);
           expect(dispatcher.requests.length).toBe(requestsBefore);
           expect(preview.rows.map((entry) => (entry.status === 'failed' ? entry.error : 'ready'))).toEqual(

@@ -44,6 +44,8 @@ it("runs the README's quick-start code", async () => {
   }
   expect(scope.isDone()).toBe(true);
   expect(log.mock.calls).toEqual([
+    ['account active'],
+    ['2 ready, 2 segments'],
     ['row 0: sent SMc6a5a1cb7d705f41544b7f9ffdd5c04b'],
     [
       'row 1: twilio_rejected: Row 1: the recipient has opted out (replied STOP), so Twilio will not send to this number from this sender (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient). Suppress this recipient; they can opt back in by replying START.',

@@ -17,6 +17,7 @@ import type {
   AccountType,
   ApiKey,
   ConcurrencyKnob,
+  DeliveryErrorCode,
   LatencyKnob,
   LifecycleKnob,
   PaceKnob,
@@ -26,7 +27,6 @@ import type {
   SimulatorClock,
   SimulatorKnobs,
   SimulatorOptions,
-  UnreachableErrorCode,
 } from './types.js';
 
 /** A Messaging Service as the simulator keeps it. */
@@ -78,7 +78,7 @@ export interface ResolvedKnobs {
   faults: FaultScript | undefined;
   randomFaults: RandomFaults | undefined;
   lifecycle: Required<LifecycleKnob> | false;
-  unreachable: Readonly<Record<string, UnreachableErrorCode>>;
+  unreachable: Readonly<Record<string, DeliveryErrorCode>>;
 }
 
 /** The whole mutable state of one simulator. */
