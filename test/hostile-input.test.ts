@@ -364,6 +364,21 @@ describe('hostile rows', () => {
     ).toEqual(expected);
   });
 
+  it('fails a revoked first row alone too, rather than the batch for a missing column', async () => {
+    const d = destination();
+    const rows = [revoked(), good];
+    const results = await d.write(rows as Row[]);
+    expect(results.map((r) => (r.status === 'sent' ? 'sent' : r.error.code))).toEqual([
+      'invalid_row',
+      'sent',
+    ]);
+    const preview = await d.preview(rows as Row[]);
+    expect(preview.rows.map((r) => (r.status === 'ready' ? 'sent' : r.error.code))).toEqual([
+      'invalid_row',
+      'sent',
+    ]);
+  });
+
   it('reads at most a message’s worth of a huge array in a template field, counted element by element', async () => {
     let reads = 0;
     const counted = new Proxy(new Array(2 ** 20).fill('a'), {
