@@ -34,7 +34,7 @@ import {
   previewRows,
 } from './preview.js';
 import { classifySender } from './recipient.js';
-import { type SenderDeps, sendRows } from './send/sender.js';
+import { InProcessCoordinator, sendRows } from './send/index.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,
@@ -139,19 +139,12 @@ export class TwilioDestination {
     options: WriteOptions = {},
   ): AsyncGenerator<RowResult> {
     const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
-    const deps: SenderDeps = {
+    const context = {
       client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
-      retry: resolved.retry,
-      sleep: resolved.sleep,
-      random: resolved.random,
-      now: resolved.now,
-      logger: resolved.logger,
-      duplicateCheck: resolved.duplicateCheck,
-      concurrency: resolved.concurrency,
-      segmentsPerSecond: resolved.segmentsPerSecond,
-      onProgress: resolved.onProgress,
-      progressIntervalMs: 500,
+      // The default budget is this write's own, as if the write were alone on the account.
+      coordinator: resolved.coordinator ?? new InProcessCoordinator(resolved),
+      options: resolved,
     };
     // A first row without the recipient's column means the mapping (or the file) is wrong for every row:
     // each row then fails `config_error` with that one message, and no request is made.
@@ -165,7 +158,7 @@ export class TwilioDestination {
       }
       return wrongColumns === undefined ? buildMessage(row, index, plan) : { ok: false, error: wrongColumns };
     };
-    return sendRows(rows, build, deps, options.signal);
+    return sendRows(rows, build, context, options.signal);
   }
 
   /**
@@ -271,6 +264,8 @@ export class TwilioDestination {
       sleep: resolved.sleep,
       random: resolved.random,
       requestTimeoutMs: resolved.timeoutMs,
+      // A shared coordinator (Redis) counts the look-ups against the account's budget too.
+      coordinator: resolved.coordinator,
     };
     // Its own connection pool holds `concurrency` connections: more look-ups at once would only queue.
     const most = resolved.dispatcher === undefined ? resolved.concurrency : 100;

@@ -59,7 +59,18 @@ export type {
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
-export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
+export {
+  type Coordinator,
+  type CoordinatorContext,
+  CoordinatorUnavailableError,
+  InProcessCoordinator,
+  type InProcessCoordinatorOptions,
+  type Permit,
+  type PermitKind,
+  type PermitRequest,
+  type RequestEnd,
+  SEGMENT_RATE_PRESETS,
+} from './send/index.js';
 export {
   computeBodySHA256,
   computeTwilioSignature,
