@@ -38,7 +38,7 @@ export class Report<Info extends object = CredentialsInfo & TargetSettingsInfo> 
   }
 }
 
-/** The failures that say Twilio could not be reached or read (answer.ts's rules), not what it answered. */
+/** The failures that say Twilio could not be reached or read (the answer table's rules), not what it answered. */
 const UNREACHABLE: readonly RuleName[] = [
   'unreachable',
   'networkWritten',

@@ -1,8 +1,8 @@
 /**
  * The words of a row's result: the `RowError` a failure reports (its message, with Twilio's fields) once
- * `answer.ts` has said what the failure means, what every later row reports when the batch ends, and the
+ * the answer table has said what the failure means, what every later row reports when the batch ends, and the
  * `sent` result. Pure functions. Over 300 lines because the wording of every failure reads better in one
- * place, rule by rule as `answer.ts` orders them.
+ * place, rule by rule as the answer table orders them.
  */
 import type { MessageResource } from '../client.js';
 import { AbortedError, type NetworkError, TwilioApiError, type UnreadableResponseError } from '../errors.js';
@@ -39,7 +39,7 @@ export interface Failure {
   remaining?: RowError;
 }
 
-/** Advice for each batch-ending answer of Twilio's (`answer.ts` says which end the batch). */
+/** Advice for each batch-ending answer of Twilio's (the answer table says which end the batch). */
 const BATCH_ADVICE: Partial<Record<Meaning['rule'], [what: string, advice: string]>> = {
   unauthorized: [
     'Twilio refused the credentials',
@@ -60,7 +60,7 @@ const BATCH_ADVICE: Partial<Record<Meaning['rule'], [what: string, advice: strin
 };
 
 /**
- * The row's failure for its last attempt's `error`, as `answer.ts` means it. `possiblySent`: the decision's
+ * The row's failure for its last attempt's `error`, as the answer table means it. `possiblySent`: the decision's
  * (the message may exist and no look-up settled it). `endsBatch`: the batch ends here. `capped`: it ends
  * because Twilio asked to wait longer than `retry.maxRetryAfterMs`.
  */
@@ -112,7 +112,7 @@ export function toFailure(
       'Send the failed rows again once it answers',
     );
   }
-  // Only a request never written ends the batch this way (answer.ts, `unreachable`).
+  // Only a request never written ends the batch this way (the answer table, `unreachable`).
   return remaining(
     `Twilio could not be reached (${(error as Error).message})`,
     'Check the network, then send the failed rows again',

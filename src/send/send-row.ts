@@ -1,6 +1,6 @@
 /**
  * Sends one row's message, as steps: ask the coordinator for a permit, make the create request, and turn a
- * failure into a decision (`answer.ts`): settle an ambiguous failure with the duplicate check, then retry
+ * failure into a decision (the answer table): settle an ambiguous failure with the duplicate check, then retry
  * after a wait or end the row (and maybe the batch). p-retry runs the attempts; the waits are ours
  * (backoff, Retry-After, the injected sleep). The outcome is one `RowResult`, plus, for a batch-ending
  * answer, the error every remaining row reports.
@@ -98,7 +98,7 @@ class RowSend {
    * The row's steps: the attempts (p-retry), then the outcome. Where a ledger plugs in (one call each):
    * 1. Before the attempts, `claim`: `sent` ends the row as sent with no request; `held` fails it
    *    `in_progress`; `taken_over` sets `#firstAttemptAt` from the claim and settles with `#lookUp` first;
-   *    a `LedgerUnavailableError` ends it through `#failed` (answer.ts: `ledger_error`, ends the batch).
+   *    a `LedgerUnavailableError` ends it through `#failed` (the answer table: `ledger_error`, ends the batch).
    * 2. After them, on the step: `sent` is `markSent` before the outcome is returned; a failure whose error
    *    is not `possiblySent` is `release`d (proven unsent).
    * 3. In `#waitBeforeRetry`, `renew` while the row waits to retry.
