@@ -4,6 +4,7 @@
  * It never retries: that is the sender's job.
  */
 import type { Dispatcher } from 'undici';
+import { onAbort } from './abort-slots.js';
 import {
   AbortedError,
   NetworkError,
@@ -119,7 +120,7 @@ export function createClient(config: ClientConfig) {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        release?.();
         if (logger) {
           const ms = Math.round(performance.now() - started);
           const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
@@ -149,12 +150,14 @@ export function createClient(config: ClientConfig) {
         if (controller) controller.abort(error);
         else finish(error);
       };
-      const onAbort = () => stop(new AbortedError(progress.written, signal?.reason));
       const timer = setTimeout(
         () => stop(new TimeoutError(config.timeoutMs, progress.written)),
         config.timeoutMs,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // One listener per signal, not per request (see abort-slots.ts for what the per-request one kept alive).
+      const release = signal
+        ? onAbort(signal, () => stop(new AbortedError(progress.written, signal.reason)))
+        : undefined;
 
       config.dispatcher.dispatch(
         { origin, path, method, headers: body === undefined ? getHeaders : postHeaders, body: body ?? null },
