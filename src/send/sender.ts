@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { type BuildResult, messageSegments } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
+import { RecentSids } from './recent-sids.js';
 import { abortedBeforeStart } from './row-outcome.js';
 import { type AttemptHooks, defaultSleep, type Outcome, type SendRowDeps, sendOne } from './send-row.js';
 
@@ -60,21 +61,17 @@ export async function* sendRows(
   const rateSteps = new AdaptiveLimit(RATE_STEPS);
   const bucket =
     deps.segmentsPerSecond === undefined ? undefined : new TokenBucket(deps.segmentsPerSecond, deps.now);
-  // Messages this write created (SID → when it was recorded), so that a row with the same recipient and
+  // Messages this write created (SIDs and when each was recorded), so that a row with the same recipient and
   // body does not claim another row's message. Kept only while a look-up could still see them, and at most
   // MAX_REMEMBERED of them, so memory stays flat however many rows come.
-  const created = new Map<string, number>();
+  const created = new RecentSids(MAX_REMEMBERED);
   const forgetOldCreated = (policy: NonNullable<SenderDeps['duplicateCheck']>) => {
     let earliest = deps.now();
     for (const slot of slots)
       if (slot.result === undefined && slot.startedAt < earliest) earliest = slot.startedAt;
     // A look-up matches messages whose Twilio date_created is after its row's first attempt less the clock
     // skew; Twilio's clock may differ from ours by as much again.
-    const horizon = earliest - 2 * policy.clockSkewMs - 1000;
-    for (const [sid, at] of created) {
-      if (at >= horizon && created.size <= MAX_REMEMBERED) break;
-      created.delete(sid);
-    }
+    created.forgetBefore(earliest - 2 * policy.clockSkewMs - 1000);
   };
   const slots: Slot[] = [];
   let stopped: RowError | undefined;
@@ -157,7 +154,7 @@ export async function* sendRows(
       if (outcome.stop) stopped ??= outcome.stop;
       slot.result = outcome.result;
       if (deps.duplicateCheck && outcome.result.status === 'sent') {
-        created.set(outcome.result.messageSid, deps.now());
+        created.add(outcome.result.messageSid, deps.now());
         forgetOldCreated(deps.duplicateCheck);
       }
       notify?.();

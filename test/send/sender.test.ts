@@ -94,7 +94,8 @@ describe('memory of the messages a write created', () => {
     // Within the window the first row's SID would be excluded; past the cap it is forgotten, so the
     // identical last row, failing ambiguously, takes it for its own (the documented limit).
     expect(last).toMatchObject({ status: 'sent', index: count, messageSid: 'SM-first', recovered: true });
-  });
+    // 50,001 rows through the whole send path: seconds on a loaded machine, more under coverage.
+  }, 60_000);
 
   it('still excludes a recent SID of an identical row', async () => {
     const results = await identicalRows(2).write([{ to: '+14155550100' }, { to: '+14155550100' }]);
