@@ -1,7 +1,7 @@
 /**
  * `destination.preview(rows)` against calling Twilio's calculator for every row, on the same rendered bodies,
- * in the same run: GSM-7 rows (the common case, the fast path), then UCS-2 rows (where preview itself falls
- * back to the calculator). Run with `npx tsx bench/preview.ts`; a bench runner can import
+ * in the same run: GSM-7 rows, then UCS-2 rows (counted on the same fast path since UCS-2 packing no longer
+ * calls the calculator). Run with `npx tsx bench/preview.ts`; a bench runner can import
  * {@link benchPreview} instead.
  */
 import { fileURLToPath } from 'node:url';
@@ -64,14 +64,15 @@ function destination(): TwilioDestination {
   });
 }
 
-/** Microseconds per row for `run`, with its result. */
+/** Microseconds of this process's CPU time (user + system) per row for `run`, with its result. */
 async function measure<T>(
   rows: number,
   run: () => Promise<T> | T,
 ): Promise<{ microseconds: number; value: T }> {
-  const start = process.hrtime.bigint();
+  const start = process.cpuUsage();
   const value = await run();
-  return { microseconds: Number(process.hrtime.bigint() - start) / 1000 / rows, value };
+  const used = process.cpuUsage(start);
+  return { microseconds: (used.user + used.system) / rows, value };
 }
 
 /**
