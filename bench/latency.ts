@@ -9,8 +9,18 @@
  */
 import { Agent, type Dispatcher } from 'undici';
 import { TwilioDestination } from '../src/index.js';
-import { FROM, rows } from './sequential.js';
 import type { Sim } from './sim.js';
+
+const FROM = '+15005550006';
+function* rows(n: number): Generator<Record<string, string>> {
+  for (let i = 0; i < n; i++) {
+    yield {
+      to: `+1415${String(5_000_000 + (i % 4_000_000)).padStart(7, '0')}`,
+      name: `Customer ${i}`,
+      order: `A-${i}`,
+    };
+  }
+}
 
 /** An Agent that notes each request's start and end, and each connection it opens. */
 class TimingAgent extends Agent {

@@ -11,7 +11,7 @@ import { efficiency } from './latency.js';
 import { apiMemory, cliMemory, type MemoryRun } from './memory.js';
 import { benchPreview } from './preview.js';
 import { benchSegments } from './segments.js';
-import { alternate, bareUndici, officialLibrary, packageWrite, type Summary } from './sequential.js';
+import { alternate, type Summary } from './sequential.js';
 import { ROOT, startSim } from './sim.js';
 
 const QUICK = process.argv.includes('--quick') || process.env['BENCH_QUICK'] === '1';
@@ -55,11 +55,7 @@ async function main(): Promise<void> {
   const fast = await startSim(0);
   const rounds = QUICK ? 3 : 5;
   const perRun = QUICK ? 300 : 2_000;
-  const sequential = await alternate(fast, perRun, rounds, {
-    bare: bareUndici,
-    ours: (sim, n) => packageWrite(sim, n, 1),
-    official: officialLibrary,
-  });
+  const sequential = await alternate(fast, perRun, rounds, ['bare', 'package', 'official'] as const);
   for (const [name, s] of Object.entries(sequential)) {
     log(
       `  ${name}: ${round(s.cpuMicrosPerMessage.median)} µs/msg, ${round(s.messagesPerSecond.median)} msg/s`,
@@ -152,7 +148,7 @@ interface ReportInput {
   minutes: number;
   segments: Figures;
   preview: Figures;
-  sequential: Record<'bare' | 'ours' | 'official', Summary>;
+  sequential: Record<'bare' | 'package' | 'official', Summary>;
   rounds: number;
   perRun: number;
   c1: Efficiency;
@@ -170,9 +166,9 @@ const figure = (figures: Figures, name: string): number =>
 
 function render(input: ReportInput): { page: string; summary: string[]; memoryTable: string[] } {
   const { sequential: seq, memory: mem, c8 } = input;
-  const cpu = (name: 'bare' | 'ours' | 'official') => seq[name].cpuMicrosPerMessage.median;
-  const oursVsBare = cpu('ours') / cpu('bare');
-  const officialVsOurs = cpu('official') / cpu('ours');
+  const cpu = (name: 'bare' | 'package' | 'official') => seq[name].cpuMicrosPerMessage.median;
+  const oursVsBare = cpu('package') / cpu('bare');
+  const officialVsOurs = cpu('official') / cpu('package');
   const rowsPerSecond = (microseconds: number) => 1_000_000 / microseconds;
   const gsmCount = rowsPerSecond(figure(input.segments, 'countSegments GSM-7'));
   const ucsCount = rowsPerSecond(figure(input.segments, 'countSegments UCS-2'));
@@ -250,12 +246,12 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     '',
     '## 3. CPU per message at concurrency 1',
     '',
-    `${input.rounds} rounds of ${count(input.perRun)} messages per client, run alternately (bare, package, official, bare, …) against one simulator process, after a warm-up; median (lowest–highest). CPU is this process's user + system time per message. On a 2-core machine, messages/s is bounded by the simulator process sharing the cores (each request waits for its answer), so CPU per message is the figure that compares clients; messages/s is given beside it.`,
+    `${input.rounds} rounds of ${count(input.perRun)} messages per client, run alternately (bare, package, official, bare, …) against one simulator process, each run in a fresh Node process after a warm-up of 300 messages; median (lowest–highest). CPU is that process's user + system time per message. On a 2-core machine, messages/s is bounded by the simulator process sharing the cores (each request waits for its answer), so CPU per message is the figure that compares clients; messages/s is given beside it.`,
     '',
     '| client | CPU µs/message | messages/s |',
     '|---|---|---|',
     seqRow('bare undici `Client.request` loop (the HTTP stack alone)', seq.bare),
-    seqRow('twilio-destination `write()`', seq.ours),
+    seqRow('twilio-destination `write()`', seq.package),
     seqRow('official `twilio` library, `messages.create` in a loop', seq.official),
     '',
     `\`write()\` uses ${round(oursVsBare, 2)}× the bare loop's CPU per message; the official library uses ${round(officialVsOurs, 2)}× \`write()\`'s.`,
