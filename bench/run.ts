@@ -54,7 +54,7 @@ async function main(): Promise<void> {
   log('2/5 CPU per message at concurrency 1, alternating runs');
   const fast = await startSim(0);
   const rounds = QUICK ? 3 : 5;
-  const perRun = QUICK ? 300 : 2_000;
+  const perRun = QUICK ? 300 : 3_000;
   const sequential = await alternate(fast, perRun, rounds, ['bare', 'package', 'official'] as const);
   for (const [name, s] of Object.entries(sequential)) {
     log(
