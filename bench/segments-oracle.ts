@@ -1,6 +1,6 @@
 /**
  * The oracle run: `countSegments` against Twilio's calculator on 100,000 seeded random bodies of every kind
- * (test/helpers/segment-texts.ts), too slow for the suite, which runs 1,000 of them. Run by `npm run bench`,
+ * (test/helpers/segment-texts.ts), too slow for the suite, which runs 300 of them. Run by `npm run bench`,
  * or alone with `npx tsx bench/segments-oracle.ts [count] [seed]`; exits 1 on any disagreement.
  */
 import { fileURLToPath } from 'node:url';
