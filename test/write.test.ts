@@ -29,10 +29,10 @@ describe('write: the request', () => {
       .matchHeader('content-type', 'application/x-www-form-urlencoded')
       .matchHeader('accept', 'application/json')
       .matchHeader('user-agent', `twilio-destination/${VERSION} node/${process.version}`)
-      .reply(201, messageJson(), { 'Twilio-Request-Id': 'RQ123' });
+      .reply(201, messageJson(), { 'Twilio-Request-Id': 'RQa95ce386add4961b6829247aa25750a0' });
     const { dest } = destination();
     const results = await dest.write([{ to: ` ${TO} `, first_name: 'Ann & <Bob> "x"' }]);
-    expect(results).toEqual([sentResult(0, { requestId: 'RQ123' })]);
+    expect(results).toEqual([sentResult(0, { requestId: 'RQa95ce386add4961b6829247aa25750a0' })]);
   });
 
   it('sends MessagingServiceSid without From for a Messaging Service and leaves out a "0" segment count', async () => {
@@ -64,7 +64,7 @@ describe('write: the request', () => {
         MediaUrl: ['https://example.com/a.png', 'http://example.com/b.jpg'],
         StatusCallback: 'https://hooks.example.com/status',
       },
-      { sid: 'MM1', num_media: '2' },
+      { sid: 'MM771e3ffd69449715fab1722e2ac09f5f', num_media: '2' },
     );
     const { dest } = destination({
       settings: { messageTemplate: 'Look: {{body}}' },
@@ -79,7 +79,7 @@ describe('write: the request', () => {
         hook: 'https://hooks.example.com/status',
       },
     ]);
-    expect(results).toEqual([sentResult(0, { messageSid: 'MM1' })]);
+    expect(results).toEqual([sentResult(0, { messageSid: 'MM771e3ffd69449715fab1722e2ac09f5f' })]);
   });
 
   it('sends an MMS with media and no Body when the template renders empty', async () => {
@@ -118,9 +118,40 @@ describe('write: the request', () => {
   });
 });
 
+describe('write: a first row without the recipient column', () => {
+  it('fails every row with config_error and that one message, and makes no request', async () => {
+    const { dest } = destination({ mapping: { to: 'mobile' } });
+    const rows = [
+      { phone: TO, first_name: 'Ann' },
+      { phone: TO, first_name: 'Bob' },
+      { mobile: TO, first_name: 'Cy' },
+    ];
+    const results = await dest.write(rows);
+    const message =
+      'The rows have no column "mobile", which mapping.to reads the recipient from. Their columns: "phone", "first_name"';
+    expect(results).toEqual(
+      [0, 1, 2].map((index) => ({
+        status: 'failed',
+        index,
+        attempts: 0,
+        error: { code: 'config_error', message, retryable: false },
+      })),
+    );
+    // nock has no interceptor: a request would have failed the rows with network_error instead.
+  });
+
+  it('checks only the first row: a later row without it fails on its own', async () => {
+    const scope = api().post(MESSAGES_PATH).reply(201, messageJson());
+    const { dest } = destination();
+    const results = await dest.write([{ to: TO, first_name: 'Ann' }, { first_name: 'Bob' }]);
+    expect(results.map((r) => r.status === 'failed' && r.error.code)).toEqual([false, 'invalid_row']);
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
 describe('write: rows that fail locally make no request', () => {
   it.each([
-    [{ first_name: 'Ann' }, 'invalid_row'],
+    [{ to: null, first_name: 'Ann' }, 'invalid_row'],
     [{ to: '0415 555 0100', first_name: 'Ann' }, 'invalid_row'],
     [{ to: 'whatsapp:+14155550100', first_name: 'Ann' }, 'invalid_row'],
     [{ to: TO, first_name: 'Ann', media_url: 'javascript:alert(1)' }, 'invalid_row'],
@@ -178,7 +209,7 @@ describe('write: Twilio answers', () => {
     api()
       .post(MESSAGES_PATH)
       .reply(400, errorJson(21211, 400, "The 'To' number +15005550001 is not a valid phone number."), {
-        'Twilio-Request-Id': 'RQ9',
+        'Twilio-Request-Id': 'RQ8deb7d8e056f3d69cd1d177dc0ab95f0',
       })
       .post(MESSAGES_PATH)
       .reply(201, messageJson());
@@ -197,7 +228,7 @@ describe('write: Twilio answers', () => {
         httpStatus: 400,
         twilioCode: 21211,
         moreInfo: 'https://www.twilio.com/docs/errors/21211',
-        requestId: 'RQ9',
+        requestId: 'RQ8deb7d8e056f3d69cd1d177dc0ab95f0',
       }),
       sentResult(1),
     ]);
@@ -243,7 +274,9 @@ describe('write: Twilio answers', () => {
         .post(MESSAGES_PATH)
         .reply(201, messageJson())
         .post(MESSAGES_PATH)
-        .reply(status, errorJson(code, status, 'No'), { 'Twilio-Request-Id': 'RQ2' });
+        .reply(status, errorJson(code, status, 'No'), {
+          'Twilio-Request-Id': 'RQc121c80e0c570f4ba80b19048210dd5f',
+        });
       const { dest } = destination();
       const results = await dest.write([
         { to: TO, first_name: 'A' },
@@ -261,7 +294,7 @@ describe('write: Twilio answers', () => {
           httpStatus: status,
           twilioCode: code,
           moreInfo: `https://www.twilio.com/docs/errors/${code}`,
-          requestId: 'RQ2',
+          requestId: 'RQc121c80e0c570f4ba80b19048210dd5f',
         }),
       );
       for (const index of [2, 3]) {
@@ -280,7 +313,9 @@ describe('write: Twilio answers', () => {
   );
 
   it('never retries an unreadable 2xx answer: the message exists', async () => {
-    api().post(MESSAGES_PATH).reply(201, '<html>oops</html>', { 'Twilio-Request-Id': 'RQ5' });
+    api()
+      .post(MESSAGES_PATH)
+      .reply(201, '<html>oops</html>', { 'Twilio-Request-Id': 'RQ20714f9a45081d8d5e6414fffcc830ce' });
     const { dest } = destination();
     expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([
       failedResult(0, {
@@ -291,7 +326,7 @@ describe('write: Twilio answers', () => {
         retryable: false,
         possiblySent: true,
         httpStatus: 201,
-        requestId: 'RQ5',
+        requestId: 'RQ20714f9a45081d8d5e6414fffcc830ce',
       }),
     ]);
   });
@@ -358,6 +393,88 @@ describe('write: retries', () => {
     expect(waits).toEqual([8000]);
   });
 
+  it.each([
+    [500, undefined, 'server_error'],
+    [503, undefined, 'server_error'],
+    [400, 21611, 'twilio_rejected'],
+  ])(
+    'never waits a day: HTTP %i (code %s) with Retry-After 86400 ends the row and the batch at once as %s',
+    async (status, code, expected) => {
+      api()
+        .post(MESSAGES_PATH)
+        .reply(status, code === undefined ? {} : errorJson(code, status, 'Queue full'), {
+          'Retry-After': '86400',
+        });
+      // The duplicate check settles the 5xx first: its look-ups find no message.
+      if (status >= 500) {
+        api()
+          .get(/Messages\.json/)
+          .times(2)
+          .reply(200, { messages: [], next_page_uri: null });
+      }
+      const { dest, waits } = destination({}, { retry: { maxRetryAfterMs: 60_000 } });
+      const results = await dest.write([
+        { to: TO, first_name: 'A' },
+        { to: TO, first_name: 'B' },
+      ]);
+      expect(nock.isDone()).toBe(true);
+      // Only the duplicate check's pause, never a wait past the cap.
+      expect(waits).toEqual(status >= 500 ? [1000] : []);
+      const answer =
+        code === undefined ? `HTTP ${status}` : `HTTP ${status}, Twilio error ${code}: Queue full`;
+      expect(results).toEqual([
+        {
+          status: 'failed',
+          index: 0,
+          attempts: 1,
+          error: {
+            code: expected,
+            message: `Row 0: not retried (${answer}). Twilio asked to wait 24 h before sending more (Retry-After); send the failed rows again after that`,
+            retryable: true,
+            possiblySent: false,
+            httpStatus: status,
+            ...(code === undefined
+              ? {}
+              : { twilioCode: code, moreInfo: `https://www.twilio.com/docs/errors/${code}` }),
+          },
+        },
+        {
+          status: 'failed',
+          index: 1,
+          attempts: 0,
+          error: {
+            code: expected,
+            message: `Not sent: the batch stopped at row 0 (${answer}). Twilio asked to wait 24 h before sending more (Retry-After); send the failed rows again after that`,
+            retryable: true,
+            possiblySent: false,
+          },
+        },
+      ]);
+    },
+  );
+
+  it('says a 5xx asking to wait a day may have created the message when nothing could settle it', async () => {
+    api().post(MESSAGES_PATH).reply(503, {}, { 'Retry-After': '86400' });
+    const { dest, waits } = destination({}, { duplicateCheck: false });
+    const results = await dest.write([
+      { to: TO, first_name: 'A' },
+      { to: TO, first_name: 'B' },
+    ]);
+    expect(waits).toEqual([]);
+    expect(
+      results.map((r) => r.status === 'failed' && [r.error.code, r.error.possiblySent, r.error.retryable]),
+    ).toEqual([
+      ['server_error', true, false],
+      ['server_error', false, true],
+    ]);
+    expect(results[0]).toMatchObject({
+      error: {
+        message:
+          'Row 0: not retried (HTTP 503). Twilio may have created the message, so check before sending this row again. Twilio asked to wait 24 h before sending more (Retry-After); send the failed rows again after that',
+      },
+    });
+  });
+
   it('fails the row and the rest of the batch at once when Retry-After exceeds maxRetryAfterMs', async () => {
     api().post(MESSAGES_PATH).reply(429, errorJson(20429, 429), { 'Retry-After': '120' });
     const { dest, waits } = destination();
@@ -403,7 +520,9 @@ describe('write: retries', () => {
   });
 
   it('never resends a 5xx blindly: with the duplicate check off the row ends possibly sent', async () => {
-    api().post(MESSAGES_PATH).reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ7' });
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ169a71380db54b309e01bb0ab7e2a1a6' });
     const { dest, waits } = destination({}, { duplicateCheck: false });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([]);
@@ -417,7 +536,7 @@ describe('write: retries', () => {
         httpStatus: 500,
         twilioCode: 20500,
         moreInfo: 'https://www.twilio.com/docs/errors/20500',
-        requestId: 'RQ7',
+        requestId: 'RQ169a71380db54b309e01bb0ab7e2a1a6',
       }),
     );
   });
