@@ -4,6 +4,7 @@
  * It never retries: that is the sender's job.
  */
 import type { Dispatcher } from 'undici';
+import { onAbort } from './abort-slots.js';
 import { isMessageSid, isMessageStatus, requestIdOf } from './answer-fields.js';
 import {
   AbortedError,
@@ -122,7 +123,7 @@ export function createClient(config: ClientConfig) {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
+        release?.();
         // Settled before the logger runs: whatever the logger does, the request's promise has its outcome.
         settle(error, value);
         if (logger) {
@@ -156,12 +157,14 @@ export function createClient(config: ClientConfig) {
         if (controller) controller.abort(error);
         else finish(error);
       };
-      const onAbort = () => stop(new AbortedError(progress.written, signal?.reason));
       const timer = setTimeout(
         () => stop(new TimeoutError(config.timeoutMs, progress.written)),
         config.timeoutMs,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // One listener per signal, not per request (see abort-slots.ts for what the per-request one kept alive).
+      const release = signal
+        ? onAbort(signal, () => stop(new AbortedError(progress.written, signal.reason)))
+        : undefined;
 
       config.dispatcher.dispatch(
         { origin, path, method, headers: body === undefined ? getHeaders : postHeaders, body: body ?? null },

@@ -175,7 +175,10 @@ export interface SimulatorOptions extends SimulatorKnobs {
   host?: string;
   /** The accounts the simulator accepts; the first is the default one. @default one account (see README) */
   accounts?: readonly SimulatedAccount[];
-  /** Keep `requests` and `callbacks` history; `false` for long benchmarks. @default true */
+  /**
+   * Keep `requests` and `callbacks` history and every message; `false` for long benchmarks (no history, and
+   * only the latest 10,000 to 20,000 messages are kept, for look-ups). @default true
+   */
   record?: boolean;
   /** How long a status callback receiver may take to answer; Twilio gives up after 15 s. @default 15000 */
   callbackTimeoutMs?: number;
@@ -244,7 +247,7 @@ export interface TwilioSimulator {
   readonly messagingServiceSid: string;
   /** The default account's first API key (follows `configure`). */
   readonly apiKey: ApiKey;
-  /** Every created message, live: status changes show here as they happen. */
+  /** Every created message (the latest 10,000 or more with `record: false`), live: status changes show here. */
   readonly messages: TwilioMessage[];
   /** Every request received (empty with `record: false`). */
   readonly requests: RecordedRequest[];
