@@ -26,11 +26,26 @@ function* rows(n) {
   }
 }
 
+// The largest of each part of memoryUsage() seen, sampled every 100 ms: where the peak RSS goes.
+const peaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  for (const key of Object.keys(peaks)) peaks[key] = Math.max(peaks[key], usage[key]);
+}, 100);
+sampler.unref();
+
 let sent = 0;
 const started = performance.now();
 for await (const result of destination.stream(rows(Number(count)))) if (result.status === 'sent') sent++;
 const seconds = (performance.now() - started) / 1000;
 await destination.close();
+clearInterval(sampler);
+const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
 process.stdout.write(
-  `${JSON.stringify({ sent, seconds, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`,
+  `${JSON.stringify({
+    sent,
+    seconds,
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    peaksMiB: Object.fromEntries(Object.entries(peaks).map(([key, value]) => [key, mib(value)])),
+  })}\n`,
 );

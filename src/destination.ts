@@ -346,10 +346,17 @@ export class TwilioDestination {
 
   #client(credentials: Credentials, options: ResolvedOptions): TwilioClient {
     // One keep-alive connection per request in flight. With more, a request dispatched just as the previous
-    // answer ends can find its connection not yet free and open another.
+    // answer ends can find its connection not yet free and open another. undici's own headers and body
+    // timers are off: `timeoutMs` already bounds the whole request, and undici's sit in its timer list until
+    // its next 500 ms tick, long enough to be promoted to V8's old generation at thousands of requests a second.
     this.#dispatcher ??=
       (options.dispatcher as Dispatcher | undefined) ??
-      new Agent({ keepAliveTimeout: 30_000, connections: options.concurrency });
+      new Agent({
+        keepAliveTimeout: 30_000,
+        connections: options.concurrency,
+        headersTimeout: 0,
+        bodyTimeout: 0,
+      });
     return createClient({
       apiBaseUrl: options.apiBaseUrl,
       messagingBaseUrl: options.messagingBaseUrl,

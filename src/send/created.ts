@@ -1,8 +1,9 @@
 /**
- * The messages a write created (SID → when it was recorded), so that the duplicate check of a row with the
- * same recipient and body does not claim another row's message. Kept only while a look-up could still see
- * them, and at most a fixed number, so memory stays flat however many rows come.
+ * The messages a write created (SIDs and when each was recorded, in a fixed-size ring buffer), so that the
+ * duplicate check of a row with the same recipient and body does not claim another row's message. Kept only
+ * while a look-up could still see them, and at most a fixed number, so memory stays flat however many rows come.
  */
+import { RecentSids } from './recent-sids.js';
 
 /**
  * SIDs remembered. Past this many (over 800 messages a second for the default one-minute window), the
@@ -13,7 +14,7 @@ const MAX_REMEMBERED = 50_000;
 
 /** SIDs this write created, forgotten once no look-up can see them. */
 export class CreatedMessages {
-  readonly #sids = new Map<string, number>();
+  readonly #sids = new RecentSids(MAX_REMEMBERED);
 
   constructor(
     /** The duplicate check's clock skew allowance (ms). */
@@ -31,13 +32,9 @@ export class CreatedMessages {
    * still unfinished started.
    */
   add(sid: string, earliest: number): void {
-    this.#sids.set(sid, this.now());
+    this.#sids.add(sid, this.now());
     // A look-up matches messages whose Twilio date_created is after its row's first attempt less the clock
-    // skew; Twilio's clock may differ from ours by as much again.
-    const horizon = earliest - 2 * this.clockSkewMs - 1000;
-    for (const [old, at] of this.#sids) {
-      if (at >= horizon && this.#sids.size <= MAX_REMEMBERED) break;
-      this.#sids.delete(old);
-    }
+    // skew; Twilio's clock may differ from ours by as much again. Past MAX_REMEMBERED the oldest go anyway.
+    this.#sids.forgetBefore(earliest - 2 * this.clockSkewMs - 1000);
   }
 }

@@ -1,7 +1,7 @@
 /**
  * How long to wait before the next attempt: the retry policy, `Retry-After` parsing and the backoff with
  * jitter. Pure functions: the clock and the random source are passed in, so tests check exact waits.
- * Which failures are retried at all is the answer table's to say (`meaningOf`).
+ * Which failures are retried at all is the answer table (send/answer).
  */
 import type { RetryPolicy } from '../config/index.js';
 

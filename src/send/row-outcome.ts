@@ -1,6 +1,6 @@
 /**
  * The words of a row's result: the `RowError` a failure reports (its message, with Twilio's fields) once
- * the answer table (`meaningOf`) has said what the failure means, what every later row reports when the batch ends, and the
+ * the answer table has said what the failure means, what every later row reports when the batch ends, and the
  * `sent` result. Pure functions. Over 300 lines because the wording of every failure reads better in one
  * place, rule by rule as the answer table orders them.
  */
@@ -112,7 +112,7 @@ export function toFailure(
       'Send the failed rows again once it answers',
     );
   }
-  // Only a request never written ends the batch this way (the answer table's `unreachable`).
+  // Only a request never written ends the batch this way (the answer table, `unreachable`).
   return remaining(
     `Twilio could not be reached (${(error as Error).message})`,
     'Check the network, then send the failed rows again',

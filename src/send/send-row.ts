@@ -1,6 +1,6 @@
 /**
  * Sends one row's message, as steps: ask the coordinator for a permit, make the create request, and turn a
- * failure into a decision (the answer table, `decide`): settle an ambiguous failure with the duplicate check, then retry
+ * failure into a decision (the answer table): settle an ambiguous failure with the duplicate check, then retry
  * after a wait or end the row (and maybe the batch). p-retry runs the attempts; the waits are ours
  * (backoff, Retry-After, the injected sleep). The outcome is one `RowResult`, plus, for a batch-ending
  * answer, the error every remaining row reports.

@@ -124,7 +124,7 @@ export function createMessage(state: SimulatorState, account: AccountState, form
   // Twilio counts an MMS as one segment whatever its text.
   const segments = media.length > 0 ? 1 : countSegments(text, { smartEncoded }).segments;
   const sender = from ?? (serviceSid as string);
-  const now = Date.now();
+  const now = state.clock.now();
   const pacedUntil = reserveSend(state, sender, segments, now);
   if (pacedUntil === undefined) return rejected(21611, sender);
 
@@ -164,9 +164,31 @@ export function createMessage(state: SimulatorState, account: AccountState, form
     pacedUntil,
     callbackChain: Promise.resolve(),
   };
-  state.records.push(record);
-  state.messages.push(resource);
-  state.bySid.set(sid, record);
+  keepMessage(state, record);
   scheduleLifecycle(state, record, now);
   return { status: 201, body: resource };
+}
+
+/**
+ * With `record: false`, the simulator keeps only this many of the latest messages: enough for any duplicate
+ * check's look-back, and a long benchmark run against it then measures the client, not the simulator's
+ * history (about 1.4 KB per message).
+ */
+export const UNRECORDED_MESSAGES = 10_000;
+
+/**
+ * Adds a created message to the simulator's lists. With `record: false`, once twice `keep` are held, the oldest
+ * are forgotten down to `keep` (in one batch, so forgetting costs nothing per message).
+ * @example
+ * keepMessage(state, record);
+ */
+export function keepMessage(state: SimulatorState, record: MessageRecord, keep = UNRECORDED_MESSAGES): void {
+  state.records.push(record);
+  state.messages.push(record.resource);
+  state.bySid.set(record.resource.sid, record);
+  if (!state.record && state.records.length >= 2 * keep) {
+    const forgotten = state.records.splice(0, state.records.length - keep);
+    state.messages.splice(0, forgotten.length);
+    for (const old of forgotten) state.bySid.delete(old.resource.sid);
+  }
 }

@@ -154,6 +154,19 @@ export interface SimulatorKnobs {
   accountUpdates?: Readonly<Record<string, AccountUpdate>>;
 }
 
+/**
+ * The simulator's clock: where latency, lifecycle and pacing take the time and set their timers. Tests
+ * pass a manual clock so that they can step through a delay instead of sleeping through it.
+ */
+export interface SimulatorClock {
+  /** The time, in epoch milliseconds. */
+  now(): number;
+  /** Runs `run` after `ms` milliseconds; returns a handle for `clearTimeout`. */
+  setTimeout(run: () => void, ms: number): unknown;
+  /** Cancels a timer set with `setTimeout` (close() calls it for every pending one). */
+  clearTimeout(handle: unknown): void;
+}
+
 /** The options of `startTwilioSimulator`. */
 export interface SimulatorOptions extends SimulatorKnobs {
   /** The port to listen on; `0` picks a free one. @default 0 */
@@ -162,7 +175,10 @@ export interface SimulatorOptions extends SimulatorKnobs {
   host?: string;
   /** The accounts the simulator accepts; the first is the default one. @default one account (see README) */
   accounts?: readonly SimulatedAccount[];
-  /** Keep `requests` and `callbacks` history; `false` for long benchmarks. @default true */
+  /**
+   * Keep `requests` and `callbacks` history and every message; `false` for long benchmarks (no history, and
+   * only the latest 10,000 to 20,000 messages are kept, for look-ups). @default true
+   */
   record?: boolean;
   /** How long a status callback receiver may take to answer; Twilio gives up after 15 s. @default 15000 */
   callbackTimeoutMs?: number;
@@ -171,6 +187,11 @@ export interface SimulatorOptions extends SimulatorKnobs {
    * @default 0x5eed
    */
   seed?: number;
+  /**
+   * The clock behind latency, jitter, the lifecycle timers, pacing and every date the simulator writes.
+   * @default the real one (`Date.now`, `setTimeout`, `clearTimeout`)
+   */
+  clock?: SimulatorClock;
 }
 
 /** A request the simulator received. The `Authorization` header is kept as `[redacted]`, never its value. */
@@ -226,7 +247,7 @@ export interface TwilioSimulator {
   readonly messagingServiceSid: string;
   /** The default account's first API key (follows `configure`). */
   readonly apiKey: ApiKey;
-  /** Every created message, live: status changes show here as they happen. */
+  /** Every created message (the latest 10,000 or more with `record: false`), live: status changes show here. */
   readonly messages: TwilioMessage[];
   /** Every request received (empty with `record: false`). */
   readonly requests: RecordedRequest[];
@@ -236,6 +257,9 @@ export interface TwilioSimulator {
   readonly connections: number;
   /** Changes behaviour while running. */
   configure(knobs: SimulatorKnobs): void;
-  /** Stops listening, destroys open sockets, clears lifecycle timers and aborts pending callbacks. */
+  /**
+   * Stops listening, destroys open sockets, clears lifecycle timers and aborts pending callbacks; resolves
+   * once every status callback has ended, so none is posted after it.
+   */
   close(): Promise<void>;
 }

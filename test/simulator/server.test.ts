@@ -11,7 +11,9 @@ import {
   startTwilioSimulator,
   type TwilioSimulator,
 } from '../../src/simulator/index.js';
-import { basic, call, messagesPath, send } from './client.js';
+import { keepMessage } from '../../src/simulator/messages.js';
+import { createState, type MessageRecord } from '../../src/simulator/state.js';
+import { basic, call, messagesPath, send, waitFor } from './client.js';
 
 const started: TwilioSimulator[] = [];
 
@@ -119,7 +121,7 @@ describe('connections', () => {
 });
 
 describe('close()', () => {
-  it('returns promptly with open keep-alive sockets and a hung request', async () => {
+  it('closes with open keep-alive sockets and a hung request, failing the hung request', async () => {
     const sim = await start({ faults: [{ nth: 1, kind: 'hang' }] });
     const pool = new Pool(sim.url, { connections: 2 });
     try {
@@ -128,11 +130,11 @@ describe('close()', () => {
         dispatcher: pool,
         form: { To: '+15557654321', From: '+15551234567', Body: 'x' },
       });
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const before = performance.now();
+      await waitFor(() => sim.requests.length === 2);
+      // Without destroying the sockets, close() would wait for the hung request, which never ends.
       await sim.close();
-      expect(performance.now() - before).toBeLessThan(500);
       await expect(hung).rejects.toThrow();
+      expect(sim.requests[1]?.status).toBeUndefined();
     } finally {
       await pool.destroy();
     }
@@ -148,6 +150,21 @@ describe('close()', () => {
 });
 
 describe('record: false', () => {
+  const record = (sid: string) => ({ resource: { sid } }) as unknown as MessageRecord;
+
+  it.each<[string, boolean, number, string[]]>([
+    ['keeps every message when recording', true, 7, ['SM0', 'SM1', 'SM2', 'SM3', 'SM4', 'SM5', 'SM6']],
+    ['keeps up to twice the window without recording', false, 5, ['SM0', 'SM1', 'SM2', 'SM3', 'SM4']],
+    ['forgets the oldest down to the window at twice it', false, 6, ['SM3', 'SM4', 'SM5']],
+    ['keeps forgetting as messages come', false, 13, ['SM9', 'SM10', 'SM11', 'SM12']],
+  ])('%s', (_name, recording, count, kept) => {
+    const state = createState({ record: recording });
+    for (let i = 0; i < count; i++) keepMessage(state, record(`SM${i}`), 3);
+    expect(state.records.map((r) => r.resource.sid)).toEqual(kept);
+    expect(state.messages.map((m) => m.sid)).toEqual(kept);
+    expect([...state.bySid.keys()]).toEqual(kept);
+  });
+
   it('keeps no request history but still creates and lists messages', async () => {
     const sim = await start({ record: false, lifecycle: false });
     await send(sim, { To: '+15557654321', Body: 'x' });

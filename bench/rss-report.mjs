@@ -1,0 +1,24 @@
+/**
+ * Preloaded (`node --import ./bench/rss-report.mjs …`) into a process the benchmark does not write itself,
+ * such as the CLI: on exit, writes the process's peak RSS and the peaks of `process.memoryUsage()` (sampled
+ * every 100 ms) as JSON to the file named by BENCH_RSS_OUT.
+ */
+import { writeFileSync } from 'node:fs';
+
+const out = process.env.BENCH_RSS_OUT;
+const peaks = { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
+const sample = () => {
+  const usage = process.memoryUsage();
+  for (const key of Object.keys(peaks)) peaks[key] = Math.max(peaks[key], usage[key]);
+};
+setInterval(sample, 100).unref();
+process.on('exit', () => {
+  sample();
+  const mib = (bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
+  const report = {
+    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    peaksMiB: Object.fromEntries(Object.entries(peaks).map(([key, value]) => [key, mib(value)])),
+    execArgv: process.execArgv,
+  };
+  if (out) writeFileSync(out, JSON.stringify(report));
+});
