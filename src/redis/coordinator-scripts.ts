@@ -1,0 +1,130 @@
+/**
+ * The Redis coordinator's two Lua scripts, each one atomic round trip on the Redis server's clock (`TIME`),
+ * so that workers' clocks never matter:
+ * - acquire: drop expired leases, check the account's slots against the shared adaptive limit, the sender's
+ *   21611 pause and its segment budget (GCRA), then take a leased slot;
+ * - release: free the slot and learn from how the request ended (429: halve once per generation; a success:
+ *   one step towards climbing back; 21611: pause the sender), then wake the waiting workers.
+ *
+ * Keys of one account share a hash tag (`{AC…}`), so the scripts also run on a Redis Cluster.
+ */
+import { createHash } from 'node:crypto';
+
+/** A script and its SHA-1, for `EVALSHA`. */
+export interface LuaScript {
+  readonly source: string;
+  readonly sha: string;
+}
+
+function script(source: string): LuaScript {
+  return { source, sha: createHash('sha1').update(source).digest('hex') };
+}
+
+/** How a request that was not granted must wait (the acquire script's second reply field). */
+export const WAIT_REASON = {
+  /** Every slot under the shared limit is held: wait for a release (pub/sub) or the earliest lease expiry. */
+  slots: 1,
+  /** The sender is paused after a 21611: wait the given time. */
+  paused: 2,
+  /** The sender's segment budget was reserved for this request: wait the given time, then take a slot. */
+  rate: 3,
+} as const;
+
+const NOW = `
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+`;
+
+/**
+ * KEYS: in-flight leases (sorted set: permit id → expiry), limit state (hash), sender state (hash).
+ * ARGV: permit id, lease ms, accountConcurrency, kind (`create`|`lookup`), segments (0: already charged),
+ * segments per second (0: unpaced), state TTL ms.
+ * Reply: `{1, generation, limit}` granted; `{0, waitMs, reason}` not granted (see {@link WAIT_REASON}).
+ */
+export const ACQUIRE = script(`${NOW}
+local lease = tonumber(ARGV[2])
+local max = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local state = redis.call('HMGET', KEYS[2], 'value', 'generation')
+local limit = math.min(tonumber(state[1]) or max, max)
+local generation = tonumber(state[2]) or 0
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return {0, math.max(1, tonumber(first[2]) - now), 1}
+end
+if ARGV[4] == 'create' then
+  local sender = redis.call('HMGET', KEYS[3], 'paused', 'tat')
+  local paused = tonumber(sender[1]) or 0
+  if paused > now then return {0, paused - now, 2} end
+  local segments = tonumber(ARGV[5])
+  local rate = tonumber(ARGV[6])
+  if segments > 0 and rate > 0 then
+    -- GCRA: one second of burst (at least one segment). A message larger than the burst goes once the
+    -- budget is full and pushes the next ones back by its whole cost.
+    local interval = 1000 / rate
+    local burst = math.max(interval, 1000)
+    local tat = math.max(tonumber(sender[2]) or 0, now)
+    local cost = segments * interval
+    local wait = math.ceil(tat + math.min(cost, burst) - burst - now)
+    redis.call('HSET', KEYS[3], 'tat', tat + cost)
+    redis.call('PEXPIRE', KEYS[3], math.ceil(math.max(tat + cost, paused) - now) + tonumber(ARGV[7]))
+    if wait > 0 then return {0, wait, 3} end
+  end
+end
+redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
+redis.call('PEXPIRE', KEYS[1], lease + 1000)
+return {1, generation, limit}
+`);
+
+/**
+ * KEYS: in-flight leases, limit state, sender state.
+ * ARGV: permit id, end (`ok`|`rate_limited`|`queue_full`|`other`), the generation the permit was granted in,
+ * accountConcurrency, pause ms (queue_full), wake-up channel, successes per step (0: the current limit),
+ * state TTL ms, probe factor.
+ * Reply: 1 when the lease was still held, 0 when it had already expired.
+ */
+export const RELEASE = script(`
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+local kind = ARGV[2]
+local max = tonumber(ARGV[4])
+local ttl = tonumber(ARGV[8])
+if kind == 'rate_limited' then
+  local state = redis.call('HMGET', KEYS[2], 'value', 'generation')
+  local generation = tonumber(state[2]) or 0
+  -- A 429 of a request granted before the last decrease was caused by the old limit: it does not count.
+  if tonumber(ARGV[3]) == generation then
+    local value = math.min(tonumber(state[1]) or max, max)
+    redis.call('HSET', KEYS[2], 'ceiling', value, 'value', math.max(1, math.floor(value / 2)),
+      'generation', generation + 1, 'successes', 0)
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  end
+elseif kind == 'ok' then
+  local state = redis.call('HMGET', KEYS[2], 'value', 'successes', 'ceiling')
+  local value = math.min(tonumber(state[1]) or max, max)
+  if value < max then
+    local successes = (tonumber(state[2]) or 0) + 1
+    local step = tonumber(ARGV[7])
+    if step <= 0 then step = value end
+    local ceiling = tonumber(state[3])
+    -- Climbing back to the value that last met a 429 takes longer, so a steady limit is probed rarely.
+    if ceiling ~= nil and value + 1 >= ceiling then step = step * tonumber(ARGV[9]) end
+    if successes >= step then
+      value = value + 1
+      successes = 0
+    end
+    redis.call('HSET', KEYS[2], 'value', value, 'successes', successes)
+    redis.call('PEXPIRE', KEYS[2], ttl)
+  end
+elseif kind == 'queue_full' then
+  ${NOW}
+  local pauseEnd = now + tonumber(ARGV[5])
+  local paused = tonumber(redis.call('HGET', KEYS[3], 'paused')) or 0
+  if pauseEnd > paused then
+    redis.call('HSET', KEYS[3], 'paused', pauseEnd)
+    local ms = redis.call('PTTL', KEYS[3])
+    if ms < pauseEnd - now + ttl then redis.call('PEXPIRE', KEYS[3], pauseEnd - now + ttl) end
+  end
+end
+if removed == 1 then redis.call('PUBLISH', ARGV[6], '1') end
+return removed
+`);
