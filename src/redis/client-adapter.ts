@@ -45,11 +45,13 @@ interface NodeRedisLike {
     connect(): Promise<unknown>;
     subscribe(channel: string, listener: () => void): Promise<unknown>;
     on(event: string, listener: (...args: unknown[]) => void): unknown;
-    destroy?(): void;
-    disconnect?(): Promise<void>;
+    disconnect(): Promise<void>;
   };
   options?: { url?: string; socket?: { host?: string; port?: number; path?: string } };
 }
+
+/** Errors of the subscriber connection: waiters fall back to their timers, and nothing crashes. */
+const ignore = (): void => {};
 
 const isFunction = (value: unknown): boolean => typeof value === 'function';
 
@@ -70,7 +72,7 @@ export function adaptRedisClient(client: unknown, owner: string): RedisAdapter {
 function describe(value: unknown): string {
   if (value === null || value === undefined) return String(value);
   if (typeof value !== 'object') return typeof value;
-  return `an object without call() or sendCommand() (${value.constructor?.name ?? 'Object'})`;
+  return 'an object without call() or sendCommand()';
 }
 
 function ioredisAdapter(client: IoRedisLike): RedisAdapter {
@@ -81,8 +83,7 @@ function ioredisAdapter(client: IoRedisLike): RedisAdapter {
     command: ([name, ...args]) => client.call(name as string, ...args),
     async subscribe(channel, onMessage, timeoutMs) {
       const connection = client.duplicate();
-      // A lost subscriber connection must not crash the process; waiters fall back to their timers.
-      connection.on('error', () => {});
+      connection.on('error', ignore);
       connection.on('message', () => onMessage());
       const close = async () => connection.disconnect();
       await within(connection.subscribe(channel), timeoutMs, close);
@@ -98,11 +99,9 @@ function nodeRedisAdapter(client: NodeRedisLike): RedisAdapter {
     command: (args) => client.sendCommand([...args]),
     async subscribe(channel, onMessage, timeoutMs) {
       const connection = client.duplicate();
-      connection.on('error', () => {});
-      const close = async () => {
-        if (connection.destroy) connection.destroy();
-        else await connection.disconnect?.().catch(() => {});
-      };
+      connection.on('error', ignore);
+      // disconnect(): in every version from 4 on (deprecated for destroy() from 5 on, with the same effect).
+      const close = () => connection.disconnect().catch(ignore);
       const subscribed = (async () => {
         await connection.connect();
         await connection.subscribe(channel, () => onMessage());

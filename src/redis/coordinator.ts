@@ -185,14 +185,11 @@ export class RedisCoordinator implements Coordinator {
   async #script(script: LuaScript, keys: Keys, args: string[], id?: string): Promise<unknown> {
     const keyList = [keys.inFlight, keys.limit, keys.sender];
     try {
-      return await this.#call(['EVALSHA', script.sha, '3', ...keyList, ...args]);
-    } catch (error) {
-      if (!(error instanceof CoordinatorUnavailableError) || !isNoScript(error.cause)) {
-        if (id !== undefined) this.#forget(keyList, id);
-        throw error;
+      try {
+        return await this.#call(['EVALSHA', script.sha, '3', ...keyList, ...args]);
+      } catch (error) {
+        if (!(error instanceof CoordinatorUnavailableError && isNoScript(error.cause))) throw error;
       }
-    }
-    try {
       return await this.#call(['EVAL', script.source, '3', ...keyList, ...args]);
     } catch (error) {
       if (id !== undefined) this.#forget(keyList, id);
@@ -202,7 +199,7 @@ export class RedisCoordinator implements Coordinator {
 
   /** Removes a lease an acquire that failed on our side may still have taken. Best effort. */
   #forget(keyList: string[], id: string): void {
-    this.#adapter.command(['ZREM', keyList[0] as string, id]).catch(() => {});
+    void Promise.allSettled([this.#adapter.command(['ZREM', keyList[0] as string, id])]);
   }
 
   /** One Redis command, bounded by `redisTimeoutMs`; any failure is a {@link CoordinatorUnavailableError}. */
