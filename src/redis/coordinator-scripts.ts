@@ -6,6 +6,11 @@
  * - release: free the slot and learn from how the request ended (429: halve once per generation; a success:
  *   one step towards climbing back; 21611: pause the sender), then wake the waiting workers.
  *
+ * The limit is the in-process AIMD with one difference: a 429 when the limit is back at the value that met
+ * the last one (a probe) steps back by one and makes the next probe wait twice as long, instead of halving.
+ * Many workers share one limit, so there is no fairness between flows to restore by halving, and each
+ * probe costs a 429; this keeps a steady account's 429s well under 1 % of requests.
+ *
  * Keys of one account share a hash tag (`{AC…}`), so the scripts also run on a Redis Cluster.
  */
 import { createHash } from 'node:crypto';
@@ -89,17 +94,24 @@ local kind = ARGV[2]
 local max = tonumber(ARGV[4])
 local ttl = tonumber(ARGV[8])
 if kind == 'rate_limited' then
-  local state = redis.call('HMGET', KEYS[2], 'value', 'generation')
+  local state = redis.call('HMGET', KEYS[2], 'value', 'generation', 'ceiling', 'probes')
   local generation = tonumber(state[2]) or 0
   -- A 429 of a request granted before the last decrease was caused by the old limit: it does not count.
   if tonumber(ARGV[3]) == generation then
     local value = math.min(tonumber(state[1]) or max, max)
-    redis.call('HSET', KEYS[2], 'ceiling', value, 'value', math.max(1, math.floor(value / 2)),
-      'generation', generation + 1, 'successes', 0)
+    if value > 1 and value == tonumber(state[3]) then
+      -- A probe of the value that met the last 429 met one again: the limit is just below it. Step back
+      -- one and probe half as often (at most 16 times less), instead of halving every workers' share.
+      redis.call('HSET', KEYS[2], 'value', value - 1, 'generation', generation + 1, 'successes', 0,
+        'probes', math.min((tonumber(state[4]) or 0) + 1, 4))
+    else
+      redis.call('HSET', KEYS[2], 'ceiling', value, 'value', math.max(1, math.floor(value / 2)),
+        'generation', generation + 1, 'successes', 0, 'probes', 0)
+    end
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
 elseif kind == 'ok' then
-  local state = redis.call('HMGET', KEYS[2], 'value', 'successes', 'ceiling')
+  local state = redis.call('HMGET', KEYS[2], 'value', 'successes', 'ceiling', 'probes')
   local value = math.min(tonumber(state[1]) or max, max)
   if value < max then
     local successes = (tonumber(state[2]) or 0) + 1
@@ -107,7 +119,9 @@ elseif kind == 'ok' then
     if step <= 0 then step = value end
     local ceiling = tonumber(state[3])
     -- Climbing back to the value that last met a 429 takes longer, so a steady limit is probed rarely.
-    if ceiling ~= nil and value + 1 >= ceiling then step = step * tonumber(ARGV[9]) end
+    if ceiling ~= nil and value + 1 >= ceiling then
+      step = step * tonumber(ARGV[9]) * 2 ^ (tonumber(state[4]) or 0)
+    end
     if successes >= step then
       value = value + 1
       successes = 0

@@ -116,6 +116,37 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     expect(await limitState()).toMatchObject({ value: '4', successes: '0' });
   });
 
+  it('steps back by one when a probe of the value that met the last 429 meets another, and probes half as often', async () => {
+    const succeed = async (times: number, generation: number) => {
+      for (let i = 0; i < times; i++) {
+        await acquire({ id: `ok${i}`, max: 8 });
+        await release(`ok${i}`, 'ok', generation, { max: 8 });
+      }
+    };
+    await acquire({ id: 'a', max: 8 });
+    await release('a', 'rate_limited', 0, { max: 8 });
+    expect(await limitState()).toMatchObject({ value: '4', ceiling: '8', probes: '0' });
+    await succeed(4 + 5 + 6, 1);
+    await succeed(7 * 8, 1);
+    expect(await limitState()).toMatchObject({ value: '8', ceiling: '8' });
+    await acquire({ id: 'b', max: 8 });
+    await release('b', 'rate_limited', 1, { max: 8 });
+    expect(await limitState()).toMatchObject({ value: '7', ceiling: '8', generation: '2', probes: '1' });
+    // The next probe waits twice as long: 7 × 8 × 2 successes.
+    await succeed(7 * 8 * 2 - 1, 2);
+    expect(await limitState()).toMatchObject({ value: '7' });
+    await succeed(1, 2);
+    expect(await limitState()).toMatchObject({ value: '8', probes: '1' });
+    // Another failed probe: one step back again, and the next probe four times as rare.
+    await acquire({ id: 'c', max: 8 });
+    await release('c', 'rate_limited', 2, { max: 8 });
+    expect(await limitState()).toMatchObject({ value: '7', probes: '2' });
+    // Below the ceiling a 429 halves: the account's limit really fell.
+    await acquire({ id: 'd', max: 8 });
+    await release('d', 'rate_limited', 3, { max: 8 });
+    expect(await limitState()).toMatchObject({ value: '3', ceiling: '7', probes: '0' });
+  });
+
   it('writes nothing for a success at the full limit', async () => {
     await acquire({ id: 'a' });
     await release('a', 'ok', 0);
