@@ -214,12 +214,10 @@ export class RedisCoordinator implements Coordinator {
     try {
       return await Promise.race([this.#adapter.command(args), timeout]);
     } catch (error) {
+      // The send path words the row's message around it: "not sent because the <name> could not be reached
+      // (<this message>)".
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CoordinatorUnavailableError(
-        this.name,
-        `${this.name} is unavailable (${reason}); the row was not sent`,
-        { cause: error },
-      );
+      throw new CoordinatorUnavailableError(this.name, `Redis: ${reason}`, { cause: error });
     } finally {
       controller.abort();
     }

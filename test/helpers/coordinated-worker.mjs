@@ -1,0 +1,81 @@
+/**
+ * One worker process of the multi-process tests and the coordinator benchmark: its own TwilioDestination
+ * (the built package) and, when asked, its own Redis client and RedisCoordinator. Reads its settings from
+ * the WORKER env variable (JSON), prints `{"event":"ready"}` once its coordinator is ready, waits for a line
+ * on stdin, then prints one JSON line with the results' summary, and exits.
+ */
+import { TwilioDestination } from 'twilio-destination';
+import { RedisCoordinator } from 'twilio-destination/redis';
+
+const config = JSON.parse(process.env.WORKER ?? '{}');
+const print = (value) => process.stdout.write(`${JSON.stringify(value)}\n`);
+
+async function redisClient({ url, driver }) {
+  if (driver === 'node-redis') {
+    const { createClient } = await import('redis');
+    const client = createClient({ url });
+    client.on('error', () => {});
+    await client.connect();
+    return { client, close: () => client.destroy() };
+  }
+  const { Redis } = await import('ioredis');
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => {});
+  return { client, close: () => client.disconnect() };
+}
+
+const redis = config.redis ? await redisClient(config.redis) : undefined;
+const coordinator = redis
+  ? new RedisCoordinator({
+      redis: redis.client,
+      accountConcurrency: config.redis.accountConcurrency,
+      keyPrefix: config.redis.keyPrefix,
+      ...(config.redis.leaseMs ? { leaseMs: config.redis.leaseMs } : {}),
+      ...(config.redis.redisTimeoutMs ? { redisTimeoutMs: config.redis.redisTimeoutMs } : {}),
+    })
+  : undefined;
+if (coordinator)
+  await coordinator.ready({ accountSid: config.accountSid, requestTimeoutMs: config.timeoutMs });
+print({ event: 'ready' });
+// Every worker starts at once: the parent sends `go` when all are ready.
+for await (const _ of process.stdin) break;
+
+const destination = new TwilioDestination(
+  {
+    credentials: { accountSid: config.accountSid, authToken: config.authToken },
+    settings: { from: config.from, messageTemplate: config.body ?? 'Hello {{n}}' },
+    mapping: { to: 'phone' },
+  },
+  {
+    apiBaseUrl: config.url,
+    concurrency: config.concurrency,
+    timeoutMs: config.timeoutMs,
+    retry: { retries: 20, minDelayMs: 10, maxDelayMs: 200 },
+    ...(config.segmentsPerSecond ? { segmentsPerSecond: config.segmentsPerSecond } : {}),
+    ...(coordinator ? { coordinator } : {}),
+  },
+);
+
+const rows = Array.from({ length: config.rows }, (_, i) => ({
+  phone: `+1415555${String(config.firstRow + i).padStart(4, '0')}`,
+  n: config.firstRow + i,
+}));
+const started = Date.now();
+const results = await destination.write(rows);
+const codes = {};
+for (const result of results) {
+  const key = result.status === 'sent' ? 'sent' : result.error.code;
+  codes[key] = (codes[key] ?? 0) + 1;
+}
+const failed = results.find((result) => result.status === 'failed');
+print({
+  event: 'done',
+  ms: Date.now() - started,
+  results: results.length,
+  codes,
+  attempts: results.reduce((sum, result) => sum + result.attempts, 0),
+  ...(failed ? { firstError: failed.error } : {}),
+});
+await destination.close();
+await coordinator?.close();
+await redis?.close();
