@@ -34,12 +34,6 @@ const coordinator = redis
       ...(config.redis.redisTimeoutMs ? { redisTimeoutMs: config.redis.redisTimeoutMs } : {}),
     })
   : undefined;
-if (coordinator)
-  await coordinator.ready({ accountSid: config.accountSid, requestTimeoutMs: config.timeoutMs });
-print({ event: 'ready' });
-// Every worker starts at once: the parent sends `go` when all are ready.
-for await (const _ of process.stdin) break;
-
 const destination = new TwilioDestination(
   {
     credentials: { accountSid: config.accountSid, authToken: config.authToken },
@@ -55,6 +49,14 @@ const destination = new TwilioDestination(
     ...(coordinator ? { coordinator } : {}),
   },
 );
+
+// Warm up (code, connection) before the clock starts, as a long-running worker would be.
+await destination.validateCredentials();
+if (coordinator)
+  await coordinator.ready({ accountSid: config.accountSid, requestTimeoutMs: config.timeoutMs });
+print({ event: 'ready' });
+// Every worker starts at once: the parent sends `go` when all are ready.
+for await (const _ of process.stdin) break;
 
 const rows = Array.from({ length: config.rows }, (_, i) => ({
   phone: `+1415555${String(config.firstRow + i).padStart(4, '0')}`,

@@ -93,9 +93,11 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
   it(
     'keeps 4 workers under a budget below the account limit: no 429, never over it, and busy (mean ≥ 90 % of it)',
     async () => {
-      await simulator({ concurrency: { limit: 10 }, latency: { fixedMs: 150 } });
-      const summaries = await run(await start(4, { rows: 25, redis: { accountConcurrency: 6 } }));
-      expect(summaries.map((summary) => summary.codes)).toEqual(Array(4).fill({ sent: 25 }));
+      // Long enough requests that a slot's hand-over between workers (a few round trips on a busy machine) is
+      // small beside them.
+      await simulator({ concurrency: { limit: 10 }, latency: { fixedMs: 300 } });
+      const summaries = await run(await start(4, { rows: 15, redis: { accountConcurrency: 6 } }));
+      expect(summaries.map((summary) => summary.codes)).toEqual(Array(4).fill({ sent: 15 }));
       expect(statuses().filter((status) => status === 429)).toEqual([]);
       expect(peakInFlight(creates(sim.requests))).toBeLessThanOrEqual(6);
       const [from, to] = steadyMiddle();
@@ -123,14 +125,14 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
     async () => {
       await simulator({ latency: { fixedMs: 20 } });
       const summaries = await run(
-        await start(4, { rows: 15, segmentsPerSecond: 10, redis: { accountConcurrency: 20 } }),
+        await start(4, { rows: 10, segmentsPerSecond: 10, redis: { accountConcurrency: 20 } }),
       );
-      expect(summaries.map((summary) => summary.codes)).toEqual(Array(4).fill({ sent: 15 }));
+      expect(summaries.map((summary) => summary.codes)).toEqual(Array(4).fill({ sent: 10 }));
       const arrivals = creates(sim.requests).map((request) => request.at.getTime());
-      expect(arrivals).toHaveLength(60);
+      expect(arrivals).toHaveLength(40);
       // One second of burst (10 segments), then 10 per second: at most 20 in any second.
       expect(maxArrivalsInWindow(creates(sim.requests), 1_000)).toBeLessThanOrEqual(20);
-      // After the burst: 49 more at 10 per second.
+      // After the burst: 29 more at 10 per second.
       const paced = arrivals.slice(10);
       const seconds = ((paced.at(-1) as number) - (paced[0] as number)) / 1000;
       expect((paced.length - 1) / seconds).toBeGreaterThanOrEqual(0.9 * 10);
@@ -182,15 +184,17 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
     TEST_TIMEOUT_MS,
   );
 
-  it.each(['cut', 'blackhole'] as const)(
-    'fails the rows of every worker with coordinator_error when Redis is %s mid-run, and nothing hangs',
-    async (fault) => {
+  // A Redis that stops answering (as under DEBUG SLEEP, without stalling the Redis other suites share); a
+  // refused connection is covered for both drivers in coordinator.test.ts.
+  it(
+    'fails the rows of every worker with coordinator_error when Redis stops answering mid-run, and nothing hangs',
+    async () => {
       proxy = await startTcpProxy(new URL(REDIS_URL as string).host);
       await simulator({ latency: { fixedMs: 30 } });
       const started = await start(4, { rows: 100, redis: { accountConcurrency: 4, redisTimeoutMs: 500 } });
       const finished = run(started);
       await eventually(async () => creates(sim.requests).length >= 20);
-      proxy[fault]();
+      proxy.blackhole();
       const summaries = await finished;
       const sent = summaries.reduce((sum, summary) => sum + (summary.codes['sent'] ?? 0), 0);
       for (const summary of summaries) {
