@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { Redis } from 'ioredis';
 import { startTwilioSimulator } from '../src/simulator/index.js';
-import { creates, startWorker } from '../test/helpers/workers.js';
+import { creates, startWorker, type Worker } from '../test/helpers/workers.js';
 
 const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const LATENCY_MS = 20;
@@ -30,7 +30,7 @@ interface Row {
   requests: number;
 }
 
-async function measure(workers: number, coordinated: boolean): Promise<Row> {
+async function measure(pool: Worker[], workers: number, coordinated: boolean): Promise<Row> {
   const sim = await startTwilioSimulator({
     lifecycle: false,
     latency: { fixedMs: LATENCY_MS },
@@ -39,8 +39,8 @@ async function measure(workers: number, coordinated: boolean): Promise<Row> {
   const keyPrefix = `td_bench_${process.pid}_${Date.now().toString(36)}:`;
   try {
     const rows = Math.ceil(MESSAGES / workers);
-    const started = Array.from({ length: workers }, (_, i) =>
-      startWorker({
+    const started = pool.slice(0, workers).map((worker, i) =>
+      worker.run({
         url: sim.url,
         accountSid: sim.credentials.accountSid,
         authToken: sim.credentials.authToken,
@@ -99,14 +99,16 @@ function table(rows: Row[]): string {
   return lines.join('\n');
 }
 
+const pool = Array.from({ length: 4 }, () => startWorker());
 const results: Row[] = [];
 for (const coordinated of [false, true]) {
   for (const workers of [1, 2, 4]) {
-    const row = await measure(workers, coordinated);
+    const row = await measure(pool, workers, coordinated);
     console.log(JSON.stringify(row));
     results.push(row);
   }
 }
+for (const worker of pool) await worker.close();
 const text = table(results);
 console.log(text);
 if (process.env['BENCH_QUICK'] !== '1') {

@@ -1,8 +1,8 @@
 /**
  * Worker processes for the multi-process tests and the coordinator benchmark: each is a real child process
- * running `coordinated-worker.mjs` (the built package, its own Redis client). A worker reports ready, waits
- * for `go`, writes its rows and reports a summary; and the requests the simulator recorded give the counts
- * over time (requests in flight, arrivals per window).
+ * running `coordinated-worker.mjs` (the built package, its own Redis client per job). For each job a worker
+ * reports ready, waits for `go`, writes its rows and reports a summary; and the requests the simulator
+ * recorded give the counts over time (requests in flight, arrivals per window).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -44,49 +44,62 @@ export interface WorkerSummary {
   firstError?: RowError;
 }
 
-/** A running worker. */
-export interface Worker {
-  process: ChildProcess;
-  /** Resolves when its coordinator is ready. */
+/** One write a worker runs. */
+export interface Job {
+  /** Resolves when its destination (and coordinator) is ready. */
   ready: Promise<void>;
   /** Lets it start writing. */
   go(): void;
-  /** Resolves with its summary, or rejects when it exits without one. */
+  /** Resolves with its summary, or rejects when the process exits first. */
   done: Promise<WorkerSummary>;
 }
 
-/** Starts a worker process. */
-export function startWorker(config: WorkerConfig): Worker {
-  const child = spawn(process.execPath, [script], {
-    cwd: root,
-    env: { ...process.env, WORKER: JSON.stringify(config) },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+/** A running worker process; it runs one job at a time. */
+export interface Worker {
+  process: ChildProcess;
+  run(config: WorkerConfig): Job;
+  /** Ends its stdin and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+/** Starts a worker process (started once, it runs many jobs: a process start is slow on a busy machine). */
+export function startWorker(): Worker {
+  const child = spawn(process.execPath, [script], { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
   });
-  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-  let markReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
+  const exited = new Promise<string>((resolve) => {
+    child.on('exit', (code, signal) => resolve(`worker exited (${code ?? signal}): ${stderr.slice(-2000)}`));
   });
-  const done = new Promise<WorkerSummary>((resolve, reject) => {
-    lines.on('line', (line) => {
-      const message = JSON.parse(line) as { event: string } & WorkerSummary;
-      if (message.event === 'ready') markReady();
-      if (message.event === 'done') resolve(message);
-    });
-    child.on('exit', (code, signal) => {
-      reject(new Error(`worker exited (${code ?? signal}) without a summary: ${stderr.slice(-2000)}`));
-    });
+  let onMessage: (message: { event: string } & WorkerSummary) => void = () => {};
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    onMessage(JSON.parse(line) as { event: string } & WorkerSummary);
   });
-  done.catch(() => {});
+  const send = (message: unknown) => child.stdin?.write(`${JSON.stringify(message)}\n`);
   return {
     process: child,
-    ready: Promise.race([ready, done.then(() => {})]),
-    go: () => child.stdin?.end('go\n'),
-    done,
+    run(config) {
+      let markReady: () => void = () => {};
+      const ready = new Promise<void>((resolve) => {
+        markReady = resolve;
+      });
+      const done = new Promise<WorkerSummary>((resolve, reject) => {
+        onMessage = (message) => {
+          if (message.event === 'ready') markReady();
+          if (message.event === 'done') resolve(message);
+        };
+        exited.then((reason) => reject(new Error(reason)));
+      });
+      done.catch(() => {});
+      send({ job: config });
+      return { ready: Promise.race([ready, done.then(() => {})]), go: () => send({ go: true }), done };
+    },
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.stdin?.end();
+      await exited;
+    },
   };
 }
 

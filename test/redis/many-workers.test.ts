@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import {
   type SimulatorOptions,
   startTwilioSimulator,
@@ -9,6 +9,7 @@ import { describeRedis, REDIS_URL, uniqueName } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 import {
   creates,
+  type Job,
   maxArrivalsInWindow,
   meanInFlight,
   peakInFlight,
@@ -24,7 +25,9 @@ const TEST_TIMEOUT_MS = 60_000;
 describeRedis('many worker processes sharing one RedisCoordinator budget', () => {
   let sim: TwilioSimulator;
   let prefix: string;
-  let workers: Worker[];
+  /** Four worker processes, started once for the file: each test runs a job on them. */
+  let pool: Worker[];
+  let extra: Worker[];
   let proxy: TcpProxy | undefined;
 
   const simulator = async (options: SimulatorOptions) => {
@@ -36,12 +39,16 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
     count: number,
     config: Omit<Partial<WorkerConfig>, 'redis'> & {
       rows: number;
+      /** A process of its own (the one to kill), instead of the pool's. */
+      fresh?: boolean;
       redis?: Partial<NonNullable<WorkerConfig['redis']>>;
     },
   ) => {
-    const started = Array.from({ length: count }, (_, i) => {
-      const { redis, ...rest } = config;
-      return startWorker({
+    const workers = config.fresh ? [startWorker()] : pool.slice(0, count);
+    if (config.fresh) extra.push(...workers);
+    const started = workers.map((worker, i) => {
+      const { redis, fresh: _, ...rest } = config;
+      return worker.run({
         url: sim.url,
         accountSid: sim.credentials.accountSid,
         authToken: sim.credentials.authToken,
@@ -59,13 +66,12 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
         },
       });
     });
-    workers.push(...started);
-    await Promise.all(started.map((worker) => worker.ready));
+    await Promise.all(started.map((job) => job.ready));
     return started;
   };
-  const run = async (started: Worker[]): Promise<WorkerSummary[]> => {
-    for (const worker of started) worker.go();
-    return Promise.all(started.map((worker) => worker.done));
+  const run = async (started: Job[]): Promise<WorkerSummary[]> => {
+    for (const job of started) job.go();
+    return Promise.all(started.map((job) => job.done));
   };
   /** The middle 60 % of the span from the first request's arrival to the last one's end. */
   const steadyMiddle = () => {
@@ -76,13 +82,19 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
   };
   const statuses = () => creates(sim.requests).map((request) => request.status);
 
+  beforeAll(() => {
+    pool = Array.from({ length: 4 }, () => startWorker());
+  });
+  afterAll(async () => {
+    for (const worker of pool) await worker.close();
+  });
   beforeEach(() => {
     prefix = uniqueName('workers');
-    workers = [];
+    extra = [];
     proxy = undefined;
   });
   afterEach(async () => {
-    for (const worker of workers) if (worker.process.exitCode === null) worker.process.kill('SIGKILL');
+    for (const worker of extra) worker.process.kill('SIGKILL');
     await sim?.close();
     await proxy?.close();
     const redis = await connect('ioredis');
@@ -151,7 +163,13 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
           String(request.form?.['To']).startsWith('+14155559') ? { kind: 'hang' } : undefined,
       });
       const redisOptions = { accountConcurrency: 4, leaseMs: 4_000 };
-      const [victim] = await start(1, { rows: 4, firstRow: 9000, timeoutMs: 3_000, redis: redisOptions });
+      const [victim] = await start(1, {
+        fresh: true,
+        rows: 4,
+        firstRow: 9000,
+        timeoutMs: 3_000,
+        redis: redisOptions,
+      });
       const survivors = await start(3, { rows: 10, timeoutMs: 3_000, redis: redisOptions });
       victim?.go();
       await eventually(async () => creates(sim.requests).length === 4);
@@ -169,7 +187,7 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
         );
       }
       await redis.close();
-      victim?.process.kill('SIGKILL');
+      extra[0]?.process.kill('SIGKILL');
       const summaries = await run(survivors);
       expect(summaries.map((summary) => summary.codes)).toEqual(Array(3).fill({ sent: 10 }));
       expect(expiries).toHaveLength(4);
