@@ -89,7 +89,7 @@ export function startWorker(): Worker {
           if (message.event === 'ready') markReady();
           if (message.event === 'done') resolve(message);
         };
-        exited.then((reason) => reject(new Error(reason)));
+        void exited.then((reason) => reject(new Error(reason)));
       });
       done.catch(() => {});
       send({ job: config });
