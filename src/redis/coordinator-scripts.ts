@@ -4,7 +4,8 @@
  * - acquire: drop expired leases, check the account's slots against the shared adaptive limit, the sender's
  *   21611 pause and its segment budget (GCRA), then take a leased slot;
  * - release: free the slot and learn from how the request ended (429: halve once per generation; a success:
- *   one step towards climbing back; 21611: pause the sender), then wake the waiting workers.
+ *   one step towards climbing back; 21611: pause the sender), then hand the slot to a request of the same
+ *   worker that waits for one (the acquire step, in the same call), or wake the waiting workers.
  *
  * The limit is the in-process AIMD with one difference: a 429 when the limit is back at the value that met
  * the last one (a probe) steps back by one and makes the next probe wait twice as long, instead of halving.
@@ -41,54 +42,69 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 /**
- * KEYS: in-flight leases (sorted set: permit id → expiry), limit state (hash), sender state (hash).
- * ARGV: permit id, lease ms, accountConcurrency, kind (`create`|`lookup`), segments (0: already charged),
+ * The acquire step as a Lua function, shared by both scripts. Arguments: in-flight leases key (sorted set:
+ * permit id → expiry), limit state key (hash), sender state key (hash), then the acquire ARGV from `first`
+ * on: permit id, lease ms, accountConcurrency, kind (`create`|`lookup`), segments (0: already charged),
  * segments per second (0: unpaced), state TTL ms.
+ * Returns `{1, generation, limit}` granted; `{0, waitMs, reason}` not granted (see {@link WAIT_REASON}).
+ */
+const ACQUIRE_FUNCTION = `
+local function acquire(inFlight, limitKey, senderKey, first)
+  ${NOW}
+  local id = ARGV[first]
+  local lease = tonumber(ARGV[first + 1])
+  local max = tonumber(ARGV[first + 2])
+  redis.call('ZREMRANGEBYSCORE', inFlight, '-inf', now)
+  local state = redis.call('HMGET', limitKey, 'value', 'generation')
+  local limit = math.min(tonumber(state[1]) or max, max)
+  local generation = tonumber(state[2]) or 0
+  if redis.call('ZCARD', inFlight) >= limit then
+    local earliest = redis.call('ZRANGE', inFlight, 0, 0, 'WITHSCORES')
+    return {0, math.max(1, tonumber(earliest[2]) - now), 1}
+  end
+  if ARGV[first + 3] == 'create' then
+    local sender = redis.call('HMGET', senderKey, 'paused', 'tat')
+    local paused = tonumber(sender[1]) or 0
+    if paused > now then return {0, paused - now, 2} end
+    local segments = tonumber(ARGV[first + 4])
+    local rate = tonumber(ARGV[first + 5])
+    if segments > 0 and rate > 0 then
+      -- GCRA: one second of burst (at least one segment). A message larger than the burst goes once the
+      -- budget is full and pushes the next ones back by its whole cost.
+      local interval = 1000 / rate
+      local burst = math.max(interval, 1000)
+      local tat = math.max(tonumber(sender[2]) or 0, now)
+      local cost = segments * interval
+      local wait = math.ceil(tat + math.min(cost, burst) - burst - now)
+      redis.call('HSET', senderKey, 'tat', tat + cost)
+      redis.call('PEXPIRE', senderKey, math.ceil(math.max(tat + cost, paused) - now) + tonumber(ARGV[first + 6]))
+      if wait > 0 then return {0, wait, 3} end
+    end
+  end
+  redis.call('ZADD', inFlight, now + lease, id)
+  redis.call('PEXPIRE', inFlight, lease + 1000)
+  return {1, generation, limit}
+end
+`;
+
+/**
+ * KEYS: in-flight leases, limit state, sender state. ARGV: see `ACQUIRE_FUNCTION`, from 1.
  * Reply: `{1, generation, limit}` granted; `{0, waitMs, reason}` not granted (see {@link WAIT_REASON}).
  */
-export const ACQUIRE = script(`${NOW}
-local lease = tonumber(ARGV[2])
-local max = tonumber(ARGV[3])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-local state = redis.call('HMGET', KEYS[2], 'value', 'generation')
-local limit = math.min(tonumber(state[1]) or max, max)
-local generation = tonumber(state[2]) or 0
-if redis.call('ZCARD', KEYS[1]) >= limit then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return {0, math.max(1, tonumber(first[2]) - now), 1}
-end
-if ARGV[4] == 'create' then
-  local sender = redis.call('HMGET', KEYS[3], 'paused', 'tat')
-  local paused = tonumber(sender[1]) or 0
-  if paused > now then return {0, paused - now, 2} end
-  local segments = tonumber(ARGV[5])
-  local rate = tonumber(ARGV[6])
-  if segments > 0 and rate > 0 then
-    -- GCRA: one second of burst (at least one segment). A message larger than the burst goes once the
-    -- budget is full and pushes the next ones back by its whole cost.
-    local interval = 1000 / rate
-    local burst = math.max(interval, 1000)
-    local tat = math.max(tonumber(sender[2]) or 0, now)
-    local cost = segments * interval
-    local wait = math.ceil(tat + math.min(cost, burst) - burst - now)
-    redis.call('HSET', KEYS[3], 'tat', tat + cost)
-    redis.call('PEXPIRE', KEYS[3], math.ceil(math.max(tat + cost, paused) - now) + tonumber(ARGV[7]))
-    if wait > 0 then return {0, wait, 3} end
-  end
-end
-redis.call('ZADD', KEYS[1], now + lease, ARGV[1])
-redis.call('PEXPIRE', KEYS[1], lease + 1000)
-return {1, generation, limit}
+export const ACQUIRE = script(`${ACQUIRE_FUNCTION}
+return acquire(KEYS[1], KEYS[2], KEYS[3], 1)
 `);
 
 /**
- * KEYS: in-flight leases, limit state, sender state.
+ * KEYS: in-flight leases, limit state, sender state, and with a hand-over the next request's sender state.
  * ARGV: permit id, end (`ok`|`rate_limited`|`queue_full`|`other`), the generation the permit was granted in,
  * accountConcurrency, pause ms (queue_full), wake-up channel, successes per step (0: the current limit),
- * state TTL ms, probe factor.
- * Reply: 1 when the lease was still held, 0 when it had already expired.
+ * state TTL ms, probe factor; then, to hand the slot to a request of the same worker that waits for one, that
+ * request's acquire ARGV (see `ACQUIRE_FUNCTION`) from 10.
+ * Reply: `{removed}` (1 when the lease was still held, 0 when it had already expired), with a hand-over
+ * `{removed, …the acquire reply}`. Wakes the waiting workers when a slot became free and was not handed over.
  */
-export const RELEASE = script(`
+export const RELEASE = script(`${ACQUIRE_FUNCTION}
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 local kind = ARGV[2]
 local max = tonumber(ARGV[4])
@@ -139,6 +155,11 @@ elseif kind == 'queue_full' then
     if ms < pauseEnd - now + ttl then redis.call('PEXPIRE', KEYS[3], pauseEnd - now + ttl) end
   end
 end
+if ARGV[10] ~= nil then
+  local handed = acquire(KEYS[1], KEYS[2], KEYS[4], 10)
+  if removed == 1 and handed[1] ~= 1 then redis.call('PUBLISH', ARGV[6], '1') end
+  return {removed, handed[1], handed[2], handed[3]}
+end
 if removed == 1 then redis.call('PUBLISH', ARGV[6], '1') end
-return removed
+return {removed}
 `);

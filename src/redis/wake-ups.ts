@@ -6,9 +6,27 @@
  */
 import type { RedisAdapter, Subscription } from './client-adapter.js';
 
-/** Local waiters and the subscriber connections, per channel. */
-export class WakeUps {
-  readonly #waiters = new Map<string, Set<() => void>>();
+/** A waiter taken for a hand-over: what it asked for, and how to give it the answer. */
+export interface TakenWaiter<H> {
+  handover: H;
+  /** Ends its wait with the acquire reply the release obtained for it (`undefined`: ask again itself). */
+  deliver(reply: unknown): void;
+}
+
+interface Waiter<H> {
+  handover: H | undefined;
+  /** Stops its timer and abort listener and removes it from the waiters (idempotent). */
+  detach(): void;
+  /** Ends the wait with `reply` (`undefined` for a plain wake-up). */
+  end(reply: unknown): void;
+}
+
+/**
+ * Local waiters and the subscriber connections, per channel. `H` is what a waiter leaves for a release of
+ * the same worker that may hand its slot over (its acquire request).
+ */
+export class WakeUps<H> {
+  readonly #waiters = new Map<string, Set<Waiter<H>>>();
   readonly #subscriptions = new Map<string, Promise<Subscription | undefined>>();
 
   constructor(
@@ -36,17 +54,27 @@ export class WakeUps {
 
   /** Wakes the longest-waiting local waiter on `channel`, if any. */
   wake(channel: string): void {
-    const waiters = this.#waiters.get(channel);
-    const first = waiters?.values().next().value;
-    if (first) first();
+    this.#first(channel)?.end(undefined);
   }
 
   /**
-   * Resolves on a wake-up on `channel` or after `ms`, whichever comes first; rejects with the signal's
-   * reason on abort.
+   * Takes the longest-waiting local waiter on `channel` that left a hand-over, ending its timer: it waits
+   * for `deliver` now.
    */
-  wait(channel: string, ms: number, signal: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+  take(channel: string): TakenWaiter<H> | undefined {
+    const waiter = this.#first(channel);
+    if (waiter?.handover === undefined) return undefined;
+    waiter.detach();
+    return { handover: waiter.handover, deliver: waiter.end };
+  }
+
+  /**
+   * Resolves with `undefined` on a wake-up on `channel` or after `ms`, whichever comes first, or with the
+   * reply a release delivered after taking this waiter (see {@link take}); rejects with the signal's reason
+   * on abort (unless already taken).
+   */
+  wait(channel: string, ms: number, signal: AbortSignal, handover?: H): Promise<unknown> {
+    return new Promise<unknown>((resolve, reject) => {
       if (signal.aborted) {
         reject(signal.reason);
         return;
@@ -57,24 +85,32 @@ export class WakeUps {
         this.#waiters.set(channel, waiters);
       }
       const own = waiters;
-      const done = () => {
+      const detach = () => {
         clearTimeout(timer);
         signal.removeEventListener('abort', aborted);
-        own.delete(woken);
+        own.delete(waiter);
         if (own.size === 0 && this.#waiters.get(channel) === own) this.#waiters.delete(channel);
       };
-      const woken = () => {
-        done();
-        resolve();
+      const waiter: Waiter<H> = {
+        handover,
+        detach,
+        end: (reply) => {
+          detach();
+          resolve(reply);
+        },
       };
       const aborted = () => {
-        done();
+        detach();
         reject(signal.reason);
       };
-      const timer = setTimeout(woken, ms);
-      own.add(woken);
+      const timer = setTimeout(() => waiter.end(undefined), ms);
+      own.add(waiter);
       signal.addEventListener('abort', aborted, { once: true });
     });
+  }
+
+  #first(channel: string): Waiter<H> | undefined {
+    return this.#waiters.get(channel)?.values().next().value;
   }
 
   /** Closes the subscriber connections (never the user's client). */

@@ -37,13 +37,17 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     id: string,
     end: string,
     generation: number,
-    options: { max?: number; pauseMs?: number } = {},
-  ) =>
-    (await redis.command([
+    options: { max?: number; pauseMs?: number; handTo?: string } = {},
+  ) => {
+    const handOver = options.handTo
+      ? [options.handTo, '60000', String(options.max ?? 2), 'create', '1', '0', '60000']
+      : [];
+    const reply = (await redis.command([
       'EVAL',
       RELEASE.source,
-      '3',
+      options.handTo ? '4' : '3',
       ...keys,
+      ...(options.handTo ? [keys[2] as string] : []),
       id,
       end,
       String(generation),
@@ -53,7 +57,10 @@ describeRedis('the coordinator scripts on a real Redis', () => {
       '0',
       '60000',
       '8',
-    ])) as number;
+      ...handOver,
+    ])) as number[];
+    return options.handTo ? reply : reply[0];
+  };
   const limitState = async () =>
     Object.fromEntries(pairs((await redis.command(['HGETALL', keys[1] as string])) as string[]));
 
@@ -199,6 +206,16 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     await eventually(async () => (await acquire({ id: 'b' }))[0] === 1);
   });
 
+  it('hands a released slot to the next request in the same call, or says why not', async () => {
+    await acquire({ id: 'a' });
+    await acquire({ id: 'b' });
+    expect(await release('a', 'ok', 0, { handTo: 'c' })).toEqual([1, 1, 0, 2]);
+    expect(await redis.command(['ZRANGE', keys[0] as string, '0', '-1'])).toEqual(['b', 'c']);
+    // A 429 halves the limit to 1 with b still held: no slot to hand over.
+    expect(await release('c', 'rate_limited', 0, { handTo: 'd' })).toEqual([1, 0, expect.any(Number), 1]);
+    expect(await redis.command(['ZRANGE', keys[0] as string, '0', '-1'])).toEqual(['b']);
+  });
+
   it('publishes a wake-up only when a held lease is freed', async () => {
     const listener = await connect('ioredis');
     const messages: string[] = [];
@@ -207,8 +224,10 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     await sub.subscribe(`${prefix}:channel`);
     try {
       await acquire({ id: 'a' });
-      expect(await release('a', 'ok', 0)).toBe(1);
-      expect(await release('a', 'ok', 0)).toBe(0);
+      // Handed over: the slot never became free, nobody is woken.
+      expect(await release('a', 'ok', 0, { handTo: 'b' })).toEqual([1, 1, 0, 2]);
+      expect(await release('b', 'ok', 0)).toBe(1);
+      expect(await release('b', 'ok', 0)).toBe(0);
       // A marker published after both releases: once it arrives, every earlier message has.
       await redis.command(['PUBLISH', `${prefix}:channel`, 'marker']);
       await eventually(async () => messages.includes('marker'));

@@ -285,6 +285,23 @@ describeRedis.each(DRIVERS)('RedisCoordinator with %s when Redis is unreachable'
       await direct.close();
     },
   );
+
+  it('fails a request waiting for its own worker’s slot when the release that would hand it over cannot reach Redis', async () => {
+    const single = new RedisCoordinator({
+      redis: client.client,
+      accountConcurrency: 1,
+      keyPrefix: prefix,
+      redisTimeoutMs: 300,
+    });
+    await single.ready(context);
+    const held = await single.acquire(ask());
+    const waiting = single.acquire(ask());
+    await client.command(['PING']);
+    proxy.blackhole();
+    await held.release({ kind: 'ok' });
+    await expect(waiting).rejects.toBeInstanceOf(CoordinatorUnavailableError);
+    await single.close();
+  });
 });
 
 /** Wraps a client so that its first two EVALSHA calls answer NOSCRIPT, as a restarted Redis would. */

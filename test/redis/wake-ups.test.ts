@@ -9,7 +9,7 @@ const never = new AbortController().signal;
 
 describeRedis.each(DRIVERS)('wake-ups with %s', (driver) => {
   let client: TestClient;
-  let wakeUps: WakeUps;
+  let wakeUps: WakeUps<string>;
   let channel: string;
 
   beforeEach(async () => {
@@ -35,6 +35,23 @@ describeRedis.each(DRIVERS)('wake-ups with %s', (driver) => {
     await client.command(['PUBLISH', channel, '1']);
     await second;
     expect(woken).toEqual(['first', 'second']);
+  });
+
+  it('hands a waiter that left a hand-over to a release, which ends its wait with the reply', async () => {
+    const controller = new AbortController();
+    const plain = wakeUps.wait(channel, 60_000, never);
+    expect(wakeUps.take(channel)).toBeUndefined();
+    wakeUps.wake(channel);
+    await expect(plain).resolves.toBeUndefined();
+    const waiting = wakeUps.wait(channel, 60_000, controller.signal, 'acquire me');
+    const taken = wakeUps.take(channel);
+    expect(taken?.handover).toBe('acquire me');
+    // Taken: no longer woken, timed out or aborted, only answered.
+    wakeUps.wake(channel);
+    controller.abort(new Error('too late'));
+    taken?.deliver([1, 0, 4]);
+    await expect(waiting).resolves.toEqual([1, 0, 4]);
+    expect(wakeUps.take(channel)).toBeUndefined();
   });
 
   it('ends a wait after its bound when no message comes', async () => {
@@ -70,7 +87,7 @@ describeRedis.each(DRIVERS)('wake-ups with %s when Redis is unreachable', (drive
   });
 
   it('gives up subscribing after its timeout and tries again on the next listen', async () => {
-    const wakeUps = new WakeUps(adaptRedisClient(client.client, 'test'), 200);
+    const wakeUps = new WakeUps<string>(adaptRedisClient(client.client, 'test'), 200);
     const channel = uniqueName('wake_down');
     proxy.blackhole();
     await wakeUps.listen(channel);
