@@ -162,15 +162,15 @@ describeRedis('many worker processes sharing one RedisCoordinator budget', () =>
         faults: (request) =>
           String(request.form?.['To']).startsWith('+14155559') ? { kind: 'hang' } : undefined,
       });
-      const redisOptions = { accountConcurrency: 4, leaseMs: 4_000 };
+      const redisOptions = { accountConcurrency: 4, leaseMs: 2_500 };
       const [victim] = await start(1, {
         fresh: true,
         rows: 4,
         firstRow: 9000,
-        timeoutMs: 3_000,
+        timeoutMs: 2_000,
         redis: redisOptions,
       });
-      const survivors = await start(3, { rows: 10, timeoutMs: 3_000, redis: redisOptions });
+      const survivors = await start(3, { rows: 10, timeoutMs: 2_000, redis: redisOptions });
       victim?.go();
       await eventually(async () => creates(sim.requests).length === 4);
       const redis = await connect('ioredis');
