@@ -42,16 +42,24 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 `;
 
 /**
+ * How long a worker may wait for a slot before the other workers stop handing their freed slots to their
+ * own waiting requests and let it take one (see RELEASE).
+ */
+export const HAND_OVER_PATIENCE_MS = 250;
+
+/**
  * The acquire step as a Lua function, shared by both scripts. Arguments: in-flight leases key (sorted set:
- * permit id → expiry), limit state key (hash), sender state key (hash), then the acquire ARGV from `first`
- * on: permit id, lease ms, accountConcurrency, kind (`create`|`lookup`), segments (0: already charged),
+ * permit id → expiry), limit state key (hash), sender state key (hash), waiting workers key (sorted set:
+ * worker → when it first found every slot held), then the acquire ARGV from `first` on: permit id
+ * (`<worker>:<n>`), lease ms, accountConcurrency, kind (`create`|`lookup`), segments (0: already charged),
  * segments per second (0: unpaced), state TTL ms.
  * Returns `{1, generation, limit}` granted; `{0, waitMs, reason}` not granted (see {@link WAIT_REASON}).
  */
 const ACQUIRE_FUNCTION = `
-local function acquire(inFlight, limitKey, senderKey, first)
+local function acquire(inFlight, limitKey, senderKey, waitingKey, first)
   ${NOW}
   local id = ARGV[first]
+  local worker = string.match(id, '^(.*):')
   local lease = tonumber(ARGV[first + 1])
   local max = tonumber(ARGV[first + 2])
   redis.call('ZREMRANGEBYSCORE', inFlight, '-inf', now)
@@ -59,6 +67,8 @@ local function acquire(inFlight, limitKey, senderKey, first)
   local limit = math.min(tonumber(state[1]) or max, max)
   local generation = tonumber(state[2]) or 0
   if redis.call('ZCARD', inFlight) >= limit then
+    redis.call('ZADD', waitingKey, 'NX', now, worker)
+    redis.call('PEXPIRE', waitingKey, lease)
     local earliest = redis.call('ZRANGE', inFlight, 0, 0, 'WITHSCORES')
     return {0, math.max(1, tonumber(earliest[2]) - now), 1}
   end
@@ -83,28 +93,33 @@ local function acquire(inFlight, limitKey, senderKey, first)
   end
   redis.call('ZADD', inFlight, now + lease, id)
   redis.call('PEXPIRE', inFlight, lease + 1000)
+  redis.call('ZREM', waitingKey, worker)
   return {1, generation, limit}
 end
 `;
 
 /**
- * KEYS: in-flight leases, limit state, sender state. ARGV: see `ACQUIRE_FUNCTION`, from 1.
+ * KEYS: in-flight leases, limit state, sender state, waiting workers. ARGV: see `ACQUIRE_FUNCTION`, from 1.
  * Reply: `{1, generation, limit}` granted; `{0, waitMs, reason}` not granted (see {@link WAIT_REASON}).
  */
 export const ACQUIRE = script(`${ACQUIRE_FUNCTION}
-return acquire(KEYS[1], KEYS[2], KEYS[3], 1)
+return acquire(KEYS[1], KEYS[2], KEYS[3], KEYS[4], 1)
 `);
 
 /**
- * KEYS: in-flight leases, limit state, sender state, and with a hand-over the next request's sender state.
+ * KEYS: in-flight leases, limit state, sender state, waiting workers, and with a hand-over the next request's
+ * sender state.
  * ARGV: permit id, end (`ok`|`rate_limited`|`queue_full`|`other`), the generation the permit was granted in,
  * accountConcurrency, pause ms (queue_full), wake-up channel, successes per step (0: the current limit),
  * state TTL ms, probe factor; then, to hand the slot to a request of the same worker that waits for one, that
  * request's acquire ARGV (see `ACQUIRE_FUNCTION`) from 10.
  * Reply: `{removed}` (1 when the lease was still held, 0 when it had already expired), with a hand-over
  * `{removed, …the acquire reply}`. Wakes the waiting workers when a slot became free and was not handed over.
+ * No hand-over while another worker has waited for a slot longer than {@link HAND_OVER_PATIENCE_MS}: a busy
+ * worker does not keep the slots to itself while another starves.
  */
 export const RELEASE = script(`${ACQUIRE_FUNCTION}
+${NOW}
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 local kind = ARGV[2]
 local max = tonumber(ARGV[4])
@@ -146,7 +161,6 @@ elseif kind == 'ok' then
     redis.call('PEXPIRE', KEYS[2], ttl)
   end
 elseif kind == 'queue_full' then
-  ${NOW}
   local pauseEnd = now + tonumber(ARGV[5])
   local paused = tonumber(redis.call('HGET', KEYS[3], 'paused')) or 0
   if pauseEnd > paused then
@@ -155,8 +169,16 @@ elseif kind == 'queue_full' then
     if ms < pauseEnd - now + ttl then redis.call('PEXPIRE', KEYS[3], pauseEnd - now + ttl) end
   end
 end
-if ARGV[10] ~= nil then
-  local handed = acquire(KEYS[1], KEYS[2], KEYS[4], 10)
+local function starving(worker)
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - tonumber(ARGV[11]))
+  local longest = redis.call('ZRANGE', KEYS[4], 0, 1, 'WITHSCORES')
+  for i = 1, #longest, 2 do
+    if longest[i] ~= worker and tonumber(longest[i + 1]) <= now - ${HAND_OVER_PATIENCE_MS} then return true end
+  end
+  return false
+end
+if ARGV[10] ~= nil and not starving(string.match(ARGV[10], '^(.*):')) then
+  local handed = acquire(KEYS[1], KEYS[2], KEYS[5], KEYS[4], 10)
   if removed == 1 and handed[1] ~= 1 then redis.call('PUBLISH', ARGV[6], '1') end
   return {removed, handed[1], handed[2], handed[3]}
 end

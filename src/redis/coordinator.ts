@@ -69,6 +69,7 @@ interface Keys {
   inFlight: string;
   limit: string;
   sender: string;
+  waiting: string;
   channel: string;
 }
 
@@ -134,8 +135,7 @@ export class RedisCoordinator implements Coordinator {
       const args = [id, String(this.#leaseMs), String(this.#accountConcurrency), request.kind];
       args.push(String(segments), String(request.segmentsPerSecond ?? 0), String(STATE_TTL_MS));
       if (handed === undefined) signal.throwIfAborted();
-      const reply =
-        handed ?? (await this.#script(ACQUIRE, [keys.inFlight, keys.limit, keys.sender], args, id));
+      const reply = handed ?? (await this.#script(ACQUIRE, this.#keyList(keys), args, id));
       handed = undefined;
       const [granted, second, third] = (reply as unknown[]).map(Number) as [number, number, number];
       if (granted === 1) {
@@ -172,20 +172,28 @@ export class RedisCoordinator implements Coordinator {
     const args = [id, end.kind, String(generation), String(this.#accountConcurrency), String(pauseMs)];
     args.push(keys.channel, '0', String(STATE_TTL_MS), String(PROBE_FACTOR));
     const next = this.#wakeUps.take(keys.channel);
-    const keyList = [keys.inFlight, keys.limit, keys.sender];
+    const keyList = this.#keyList(keys);
     if (next) {
       keyList.push(next.handover.senderKey);
       args.push(...next.handover.args);
     }
     try {
       const reply = (await this.#script(RELEASE, keyList, args)) as unknown[];
-      // Without a hand-over, also wake a local waiter directly, in case the published message is lost.
-      if (next) next.deliver(reply.slice(1));
-      else this.#wakeUps.wake(keys.channel);
+      // Handed over: the waiter has its answer. Otherwise (none waiting, or another worker has waited too
+      // long) the slot was published; also wake a local waiter directly, in case the message is lost.
+      if (next && reply.length > 1) next.deliver(reply.slice(1));
+      else {
+        next?.deliver(undefined);
+        this.#wakeUps.wake(keys.channel);
+      }
     } catch {
       // Redis is unreachable: the lease runs out by itself; the waiter asks again, and reports the failure.
       next?.deliver(undefined);
     }
+  }
+
+  #keyList(keys: Keys): string[] {
+    return [keys.inFlight, keys.limit, keys.sender, keys.waiting];
   }
 
   #keys(accountSid: string, sender: string): Keys {
@@ -195,6 +203,7 @@ export class RedisCoordinator implements Coordinator {
       inFlight: `${base}:in-flight`,
       limit: `${base}:limit`,
       sender: `${base}:sender:${sender}`,
+      waiting: `${base}:waiting`,
       channel: `${base}:released`,
     };
   }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { ACQUIRE, RELEASE, WAIT_REASON } from '../../src/redis/coordinator-scripts.js';
+import { ACQUIRE, HAND_OVER_PATIENCE_MS, RELEASE, WAIT_REASON } from '../../src/redis/coordinator-scripts.js';
 import { connect, deleteKeys, eventually, type TestClient } from '../helpers/redis-clients.js';
 import { describeRedis, uniqueName } from '../helpers/services.js';
 
@@ -11,21 +11,33 @@ describeRedis('the coordinator scripts on a real Redis', () => {
   beforeEach(async () => {
     redis = await connect('ioredis');
     prefix = uniqueName('coord_scripts');
-    keys = [`${prefix}{AC1}:in-flight`, `${prefix}{AC1}:limit`, `${prefix}{AC1}:sender:+15550001`];
+    keys = [
+      `${prefix}{AC1}:in-flight`,
+      `${prefix}{AC1}:limit`,
+      `${prefix}{AC1}:sender:+15550001`,
+      `${prefix}{AC1}:waiting`,
+    ];
   });
   afterEach(async () => {
     await deleteKeys(redis, prefix);
     await redis.close();
   });
 
+  /** Permit ids are `<worker>:<n>`; a bare name is worker w1's. */
+  const permitId = (id: string) => (id.includes(':') ? id : `w1:${id}`);
+  /** The leases held, by bare name for worker w1. */
+  const held = async () =>
+    ((await redis.command(['ZRANGE', keys[0] as string, '0', '-1'])) as string[]).map((id) =>
+      id.replace(/^w1:/, ''),
+    );
   type Ask = { id: string; lease?: number; max?: number; kind?: string; segments?: number; rate?: number };
   const acquire = async ({ id, lease = 60_000, max = 2, kind = 'create', segments = 1, rate = 0 }: Ask) =>
     (await redis.command([
       'EVAL',
       ACQUIRE.source,
-      '3',
+      '4',
       ...keys,
-      id,
+      permitId(id),
       String(lease),
       String(max),
       kind,
@@ -40,15 +52,15 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     options: { max?: number; pauseMs?: number; handTo?: string } = {},
   ) => {
     const handOver = options.handTo
-      ? [options.handTo, '60000', String(options.max ?? 2), 'create', '1', '0', '60000']
+      ? [permitId(options.handTo), '60000', String(options.max ?? 2), 'create', '1', '0', '60000']
       : [];
     const reply = (await redis.command([
       'EVAL',
       RELEASE.source,
-      options.handTo ? '4' : '3',
+      options.handTo ? '5' : '4',
       ...keys,
       ...(options.handTo ? [keys[2] as string] : []),
-      id,
+      permitId(id),
       end,
       String(generation),
       String(options.max ?? 2),
@@ -60,6 +72,10 @@ describeRedis('the coordinator scripts on a real Redis', () => {
       ...handOver,
     ])) as number[];
     return options.handTo ? reply : reply[0];
+  };
+  const serverMs = async () => {
+    const [seconds, micros] = (await redis.command(['TIME'])) as [string, string];
+    return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
   };
   const limitState = async () =>
     Object.fromEntries(pairs((await redis.command(['HGETALL', keys[1] as string])) as string[]));
@@ -86,7 +102,7 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     // While the lease lives the slot is not counted twice.
     expect((await acquire({ id: 'live', max: 1 }))[0]).toBe(0);
     await eventually(async () => (await acquire({ id: 'live', max: 1 }))[0] === 1);
-    expect(await redis.command(['ZRANGE', keys[0] as string, '0', '-1'])).toEqual(['live']);
+    expect(await held()).toEqual(['live']);
   });
 
   it('halves the shared limit on a 429 once per generation and counts later 429s of the old generation not at all', async () => {
@@ -210,10 +226,22 @@ describeRedis('the coordinator scripts on a real Redis', () => {
     await acquire({ id: 'a' });
     await acquire({ id: 'b' });
     expect(await release('a', 'ok', 0, { handTo: 'c' })).toEqual([1, 1, 0, 2]);
-    expect(await redis.command(['ZRANGE', keys[0] as string, '0', '-1'])).toEqual(['b', 'c']);
+    expect(await held()).toEqual(['b', 'c']);
     // A 429 halves the limit to 1 with b still held: no slot to hand over.
     expect(await release('c', 'rate_limited', 0, { handTo: 'd' })).toEqual([1, 0, expect.any(Number), 1]);
-    expect(await redis.command(['ZRANGE', keys[0] as string, '0', '-1'])).toEqual(['b']);
+    expect(await held()).toEqual(['b']);
+  });
+
+  it('does not hand a slot over while another worker has waited longer than its patience', async () => {
+    await acquire({ id: 'a', max: 1 });
+    expect((await acquire({ id: 'w2:1', max: 1 }))[0]).toBe(0);
+    const [since] = (await redis.command(['ZMSCORE', keys[3] as string, 'w2'])) as [string];
+    await eventually(async () => (await serverMs()) >= Number(since) + HAND_OVER_PATIENCE_MS);
+    expect(await release('a', 'ok', 0, { max: 1, handTo: 'b' })).toEqual([1]);
+    expect(await held()).toEqual([]);
+    expect(await acquire({ id: 'w2:1', max: 1 })).toEqual([1, 0, 1]);
+    // Served: it no longer counts as waiting.
+    expect(await redis.command(['ZCARD', keys[3] as string])).toBe(0);
   });
 
   it('publishes a wake-up only when a held lease is freed', async () => {
