@@ -45,7 +45,7 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
  * How long a worker may wait for a slot before the other workers stop handing their freed slots to their
  * own waiting requests and let it take one (see RELEASE).
  */
-export const HAND_OVER_PATIENCE_MS = 250;
+export const HAND_OVER_PATIENCE_MS = 1_000;
 
 /**
  * The acquire step as a Lua function, shared by both scripts. Arguments: in-flight leases key (sorted set:
