@@ -244,10 +244,10 @@ export class RedisCoordinator implements Coordinator {
     try {
       return await Promise.race([this.#adapter.command(args), timeout]);
     } catch (error) {
-      // The send path words the row's message around it: "not sent because the <name> could not be reached
-      // (<this message>)".
+      // The message names the coordinator on its own: fetchStatuses reports it as it is, and the send path
+      // words the row's message around it.
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CoordinatorUnavailableError(this.name, `Redis: ${reason}`, { cause: error });
+      throw new CoordinatorUnavailableError(this.name, `${this.name}: ${reason}`, { cause: error });
     } finally {
       controller.abort();
     }

@@ -270,7 +270,9 @@ describeRedis.each(DRIVERS)('RedisCoordinator with %s when Redis is unreachable'
       await expect(made.ready(context)).rejects.toMatchObject(expected);
       const error = await made.acquire(ask()).catch((caught: unknown) => caught);
       expect(error).toBeInstanceOf(CoordinatorUnavailableError);
-      expect((error as Error).message).toMatch(/^Redis: .+/);
+      expect((error as Error).message).toMatch(
+        new RegExp(`^Redis coordinator \\(127\\.0\\.0\\.1:${proxy.port}\\): .+`),
+      );
       proxy.restore();
       await eventually(async () => {
         const permit = await made.acquire(ask()).catch(() => undefined);
