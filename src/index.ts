@@ -2,7 +2,16 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
+// First: refuses a Node.js too old before undici is loaded.
+import './node-guard.js';
+
+export type {
+  DestinationOptions,
+  DispatcherLike,
+  DuplicateCheckPolicy,
+  Progress,
+  RetryPolicy,
+} from './config/index.js';
 export type {
   FetchStatusesOptions,
   MessageNotFound,
@@ -44,12 +53,24 @@ export type {
   PreviewReadyRow,
   PreviewResult,
   PreviewRow,
+  PreviewStream,
   PreviewSummary,
   PreviewWarning,
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
-export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
+export {
+  type Coordinator,
+  type CoordinatorContext,
+  CoordinatorUnavailableError,
+  InProcessCoordinator,
+  type InProcessCoordinatorOptions,
+  type Permit,
+  type PermitKind,
+  type PermitRequest,
+  type RequestEnd,
+  SEGMENT_RATE_PRESETS,
+} from './send/index.js';
 export {
   computeBodySHA256,
   computeTwilioSignature,
@@ -64,6 +85,7 @@ export type {
   ApiKeyCredentials,
   AuthTokenCredentials,
   Credentials,
+  CredentialsInfo,
   DestinationConfig,
   FailedRowResult,
   FieldMapping,
@@ -71,9 +93,11 @@ export type {
   RowError,
   RowErrorCode,
   RowResult,
+  SenderInfo,
   SentRowResult,
   SyncMode,
   TargetSettings,
+  TargetSettingsInfo,
   ValidationIssue,
   ValidationResult,
   WriteOptions,

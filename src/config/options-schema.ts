@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { Coordinator } from '../send/coordinator.js';
 import { DEFAULT_RETRY } from './defaults.js';
 import type { Progress } from './options.js';
 import { fn, nonNegativeInt, text } from './zod-helpers.js';
@@ -83,6 +84,19 @@ export const optionsSchema = z
       )
       .optional(),
     sleep: fn<(ms: number, signal?: AbortSignal) => Promise<void>>().optional(),
+    coordinator: z
+      .custom<Coordinator>(
+        (v) =>
+          v !== null &&
+          typeof v === 'object' &&
+          typeof (v as Record<string, unknown>)['ready'] === 'function' &&
+          typeof (v as Record<string, unknown>)['acquire'] === 'function',
+        {
+          params: { code: 'invalid_type' },
+          message: 'must be a Coordinator (with ready and acquire functions), such as RedisCoordinator',
+        },
+      )
+      .optional(),
     now: fn<() => number>().optional(),
     random: fn<() => number>().optional(),
   })

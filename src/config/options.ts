@@ -4,6 +4,10 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
+import type { Coordinator } from '../send/coordinator.js';
+
+/** Waits `ms`; rejects with the signal's reason when it aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Retry settings (the `retry` option). */
 export interface RetryPolicy {
@@ -43,6 +47,17 @@ export interface Progress {
   retrying: number;
   /** Requests in flight right now. */
   inFlight: number;
+}
+
+/**
+ * Any undici dispatcher, by shape: only `dispatch` (with undici 7's handler API, which undici 8 keeps) and
+ * `close` are used, so a dispatcher from the application's own copy of undici 7 or 8 fits.
+ */
+export interface DispatcherLike {
+  /** Starts one request. */
+  dispatch(options: never, handler: never): boolean;
+  /** Closes the dispatcher's connections. */
+  close(): Promise<unknown>;
 }
 
 /** How the package runs: the second argument of `new TwilioDestination(…)`. */
@@ -98,10 +113,12 @@ export interface DestinationOptions {
    */
   onProgress?: (progress: Progress) => void;
   /**
-   * The undici dispatcher to send with (for proxies, custom TLS or tests). By default the destination
-   * creates one keep-alive Agent and reuses it for every request and call.
+   * The undici dispatcher to send with (for proxies, custom TLS or tests): an `Agent`, `Pool`, `Client`,
+   * `ProxyAgent`, `EnvHttpProxyAgent` or `MockAgent` of undici 7 or 8, whichever copy of undici it comes
+   * from (the type is structural). By default the destination creates one keep-alive Agent and reuses it
+   * for every request and call.
    */
-  dispatcher?: Dispatcher;
+  dispatcher?: DispatcherLike;
   /**
    * Before retrying an ambiguous failure (5xx, or a timeout or reset after the request was written), list
    * the recipient's recent messages and look for this one, so that a message Twilio created is reported
@@ -118,7 +135,15 @@ export interface DestinationOptions {
    */
   logger?: Logger;
   /** Waits between retries; injected by tests. @default a timer that the abort signal cancels */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
+  /**
+   * Decides when each request may start: requests in flight under the (adaptive) account limit, each
+   * sender's `segmentsPerSecond`, the 21611 pause. Share one between workers to share the budget
+   * (`RedisCoordinator` from `twilio-destination/redis`). If it cannot be reached, rows fail with
+   * `coordinator_error` (retryable, not sent) and the batch ends.
+   * @default a fresh in-process coordinator per write (`InProcessCoordinator`)
+   */
+  coordinator?: Coordinator;
   /** The clock, in epoch milliseconds; injected by tests. @default Date.now */
   now?: () => number;
   /** Random numbers in [0, 1) for jitter; injected by tests. @default Math.random */
@@ -138,7 +163,9 @@ export interface ResolvedOptions {
   duplicateCheck: DuplicateCheckPolicy | undefined;
   /** `undefined`: silent. */
   logger: Logger | undefined;
-  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  sleep: Sleep;
+  /** `undefined`: a fresh in-process coordinator per write. */
+  coordinator: Coordinator | undefined;
   now: () => number;
   random: () => number;
 }
