@@ -54,14 +54,14 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     path: url.pathname,
     query,
     headers: redactHeaders(req.headers),
-    at: new Date(),
+    at: new Date(state.clock.now()),
   };
   if (form !== undefined) recorded.form = form;
   if (state.record) {
     state.requests.push(recorded);
     // With `at`, how long the request was in progress: in-flight counts over time (coordinator tests).
     res.once('close', () => {
-      recorded.endedAt = new Date();
+      recorded.endedAt = new Date(state.clock.now());
     });
   }
 
@@ -87,7 +87,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     return send(state, exchange, tooManyRequests(concurrency.retryAfter));
   }
   const wait = latencyFor(state);
-  if (wait > 0) await delay(state.timers, wait);
+  if (wait > 0) await delay(state, wait);
   const fault = pickFault(state, { target: route.target, method, path: url.pathname, query, form });
   if (fault !== undefined) recorded.fault = fault.kind;
   if (fault !== undefined && !isAfterProcessing(fault.kind)) {
