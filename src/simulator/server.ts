@@ -57,7 +57,13 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     at: new Date(state.clock.now()),
   };
   if (form !== undefined) recorded.form = form;
-  if (state.record) state.requests.push(recorded);
+  if (state.record) {
+    state.requests.push(recorded);
+    // With `at`, how long the request was in progress: in-flight counts over time (coordinator tests).
+    res.once('close', () => {
+      recorded.endedAt = new Date(state.clock.now());
+    });
+  }
 
   const route = matchRoute(state, { method, path: url.pathname, query, form });
   const exchange: Exchange = {
