@@ -67,3 +67,11 @@ export class LedgerUnavailableError extends Error {
     super(message, options);
   }
 }
+
+/** `renew` found the claim no longer ours: its lease ran out and another worker took the row over. */
+export function claimLost(ledger: string, key: LedgerKey): LedgerUnavailableError {
+  return new LedgerUnavailableError(
+    ledger,
+    `${ledger}: the claim on row key "${key.rowKey}" is no longer held by this worker (its lease ran out and another worker took the row over)`,
+  );
+}
