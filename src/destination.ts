@@ -14,7 +14,7 @@ import {
   parseSettings,
   type ResolvedConfig,
   type ResolvedOptions,
-} from './config/config.js';
+} from './config/index.js';
 import { ConfigError } from './errors.js';
 import { buildMessage, type MessagePlan } from './message.js';
 import { preparePlan } from './plan.js';

@@ -36,7 +36,12 @@ export class ConfigError extends TwilioDestinationError {
 
   /** @internal */
   constructor(issues: readonly ValidationIssue[]) {
-    const list = issues.map((issue) => `- ${issue.field}: ${issue.message}`).join('\n');
+    // Most messages already start with their field ("options.concurrency must be …"): name it once.
+    const list = issues
+      .map((issue) =>
+        issue.message.startsWith(issue.field) ? `- ${issue.message}` : `- ${issue.field}: ${issue.message}`,
+      )
+      .join('\n');
     super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`, {
       code: 'config_error',
     });

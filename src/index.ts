@@ -2,7 +2,7 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions } from './config/config.js';
+export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
 export { TwilioDestination } from './destination.js';
 export {
   AbortedError,
@@ -38,10 +38,7 @@ export type {
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
-export type { DuplicateCheckPolicy } from './send/duplicate-check.js';
 export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
-export type { RetryPolicy } from './send/retry.js';
-export type { Progress } from './send/sender.js';
 export {
   computeTwilioSignature,
   type SignedParams,

@@ -5,7 +5,7 @@
  * validation agree (test/manifest.test.ts checks both on the same configurations).
  */
 import { z } from 'zod';
-import { credentialsManifestSchema, settingsManifestSchema } from './config/config.js';
+import { credentialsManifestSchema, settingsManifestSchema } from './config/index.js';
 import { SYNC_MODES, type SyncModeSupport } from './sync-modes.js';
 import type { FieldMapping, SyncMode } from './types.js';
 import { VERSION } from './version.js';

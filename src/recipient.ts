@@ -26,6 +26,18 @@ const SHORT_CODE = /^\d{5,6}$/;
 // read as a phone number).
 const ALPHANUMERIC_SENDER_ID = /^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/;
 
+/**
+ * Each form of `from` that Twilio accepts, with its pattern (anchored at both ends), in the order
+ * `classifySender` tries them. The configuration states the same list as one JSON Schema pattern.
+ */
+export const SENDER_FORMS: readonly (readonly [kind: SenderKind, pattern: RegExp])[] = [
+  ['phone', E164],
+  ['whatsapp', WHATSAPP_E164],
+  ['messaging_service', MESSAGING_SERVICE_SID],
+  ['short_code', SHORT_CODE],
+  ['alphanumeric', ALPHANUMERIC_SENDER_ID],
+];
+
 const MEDIA_EXAMPLE = 'https://example.com/image.jpg';
 
 /** Twilio caps media at 10 URLs per message. */
@@ -44,12 +56,7 @@ export const MAX_MEDIA_URLS = 10;
  */
 export function classifySender(from: string): SenderKind | undefined {
   if (typeof from !== 'string') return undefined;
-  if (E164.test(from)) return 'phone';
-  if (WHATSAPP_E164.test(from)) return 'whatsapp';
-  if (MESSAGING_SERVICE_SID.test(from)) return 'messaging_service';
-  if (SHORT_CODE.test(from)) return 'short_code';
-  if (ALPHANUMERIC_SENDER_ID.test(from)) return 'alphanumeric';
-  return undefined;
+  return SENDER_FORMS.find(([, pattern]) => pattern.test(from))?.[0];
 }
 
 /** A checked value, or why it was refused. */

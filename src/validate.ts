@@ -3,7 +3,7 @@
  * nothing here throws.
  */
 import type { TwilioClient } from './client.js';
-import { isApiKey } from './config/config.js';
+import { isApiKey } from './config/index.js';
 import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
 import { describeCharacters } from './message.js';
 import { prepareContentVariables, prepareTemplate } from './plan.js';

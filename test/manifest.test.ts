@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCredentials, parseSettings } from '../src/config/config.js';
+import { parseCredentials, parseSettings } from '../src/config/index.js';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
 import { type JsonSchema, manifest } from '../src/manifest.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import nock from 'nock';
 import calculator from 'sms-segments-calculator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parsePreviewOptions } from '../src/config/config.js';
+import { parsePreviewOptions } from '../src/config/index.js';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
 import type { PreviewReadyRow, PreviewRow } from '../src/preview.js';

@@ -1,6 +1,6 @@
 import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseSettings } from '../src/config/config.js';
+import { parseSettings } from '../src/config/index.js';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
 import { encodeForm } from '../src/message.js';

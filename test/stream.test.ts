@@ -1,8 +1,8 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Progress } from '../src/config/index.js';
 import { TwilioDestination } from '../src/destination.js';
 import { AdaptiveLimit, SEGMENT_RATE_PRESETS, TokenBucket } from '../src/send/pacing.js';
-import type { Progress } from '../src/send/sender.js';
 import { startTwilioSimulator, type TwilioSimulator } from '../src/simulator/index.js';
 import type { Row, RowResult } from '../src/types.js';
 import { recordingLogger } from './helpers/logger.js';

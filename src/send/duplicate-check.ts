@@ -4,28 +4,9 @@
  * way to know is to list the recipient's recent messages and look for this one.
  */
 import type { MessageResource, TwilioClient } from '../client.js';
+import type { DuplicateCheckPolicy } from '../config/index.js';
 import { NetworkError, TwilioApiError } from '../errors.js';
 import type { MessageRequest } from '../message.js';
-
-/** How the look-up runs (the `duplicateCheck` option). */
-export interface DuplicateCheckPolicy {
-  /** A message created this long before the row's first attempt still counts, for clock skew. */
-  clockSkewMs: number;
-  /** Pages of the recipient's messages read, newest first. */
-  pages: number;
-  /** Messages per page. */
-  pageSize: number;
-  /** Pause before the second look, since a message created a moment ago may not be listed yet. */
-  pauseMs: number;
-}
-
-/** The defaults: 2 pages of 50, 30 s of clock skew, a 1 s pause before the second look. */
-export const DEFAULT_DUPLICATE_CHECK: DuplicateCheckPolicy = {
-  clockSkewMs: 30_000,
-  pages: 2,
-  pageSize: 50,
-  pauseMs: 1000,
-};
 
 /** Twilio adds this to every body sent from a trial account. */
 const TRIAL_PREFIX = 'Sent from your Twilio trial account - ';

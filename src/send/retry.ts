@@ -2,19 +2,8 @@
  * Which failures are retried and how long to wait before the next attempt. Pure functions: the clock and
  * the random source are passed in, so tests check exact waits.
  */
+import type { RetryPolicy } from '../config/index.js';
 import { NetworkError, TwilioApiError } from '../errors.js';
-
-/** Retry settings (the `retry` option). */
-export interface RetryPolicy {
-  /** Retries after the first attempt. */
-  retries: number;
-  /** Wait before the first retry, before jitter. */
-  minDelayMs: number;
-  /** Upper bound of the exponential wait. */
-  maxDelayMs: number;
-  /** A `Retry-After` longer than this is not waited for: the batch stops with `rate_limited`. */
-  maxRetryAfterMs: number;
-}
 
 /**
  * Parses `Retry-After`: delta-seconds or an HTTP date, clamped at zero. `undefined` for a missing or

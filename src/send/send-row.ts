@@ -6,11 +6,12 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import pRetry from 'p-retry';
 import type { TwilioClient } from '../client.js';
+import type { DuplicateCheckPolicy, RetryPolicy } from '../config/index.js';
 import { TwilioApiError } from '../errors.js';
 import { encodeForm, type MessageRequest } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
-import { type DuplicateCheckPolicy, findCreatedMessage } from './duplicate-check.js';
-import { classifyFailure, type RetryPolicy, retryDelayMs } from './retry.js';
+import { findCreatedMessage } from './duplicate-check.js';
+import { classifyFailure, retryDelayMs } from './retry.js';
 import {
   BatchStop,
   backOff,

@@ -3,28 +3,13 @@
  * it, no 21611 pause), keeps up to `concurrency` requests in flight, yields exactly one `RowResult` per row
  * in input order, ends the batch when every remaining row would fail the same way, and adapts to 429s.
  */
+import type { Progress } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { type BuildResult, messageSegments } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
 import { abortedBeforeStart } from './row-outcome.js';
 import { type AttemptHooks, defaultSleep, type Outcome, type SendRowDeps, sendOne } from './send-row.js';
-
-/** A snapshot of a running write, for `onProgress`. */
-export interface Progress {
-  /** Rows with a result. */
-  done: number;
-  /** Rows sent. */
-  sent: number;
-  /** Rows failed. */
-  failed: number;
-  /** Rows finished per second since the previous report. */
-  ratePerSecond: number;
-  /** Rows waiting to retry right now. */
-  retrying: number;
-  /** Requests in flight right now. */
-  inFlight: number;
-}
 
 /** What the sender needs. */
 export interface SenderDeps extends SendRowDeps {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../../src/config/config.js';
+import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../../src/config/index.js';
 import { TwilioDestination } from '../../src/destination.js';
 import { ConfigError } from '../../src/errors.js';
 import {
@@ -222,6 +222,24 @@ describe('parseOptions', () => {
     expect(parsed.ok ? [] : parsed.issues.map((issue) => [issue.field, issue.code])).toEqual([[field, code]]);
   });
 
+  it.each([
+    [{ concurrency: 0 }, 'options.concurrency must be at least 1 (got 0)'],
+    [{ concurrency: 65 }, 'options.concurrency must be at most 64 (got 65)'],
+    [{ segmentsPerSecond: 0 }, 'options.segmentsPerSecond must be greater than 0 (got 0)'],
+    [{ concurrency: Number.NaN }, 'options.concurrency must be a finite number (got NaN)'],
+    [{ timeoutMs: 1.5 }, 'options.timeoutMs must be a whole number (got 1.5)'],
+    [{ duplicateCheck: 'yes' }, 'options.duplicateCheck must be true, false or an object (got a string)'],
+    [{ duplicateCheck: { pages: 0 } }, 'options.duplicateCheck.pages must be at least 1 (got 0)'],
+    [{ duplicateCheck: { pages: '2' } }, 'options.duplicateCheck.pages must be a number (got a string)'],
+    [
+      { duplicateCheck: { pagez: 2 } },
+      'Unknown key "pagez" in options.duplicateCheck; did you mean "pages"? (known keys: clockSkewMs, pages, pageSize, pauseMs)',
+    ],
+  ])('words %j as %j', (options, message) => {
+    const parsed = parseOptions(options);
+    expect(parsed.ok ? [] : parsed.issues.map((issue) => issue.message)).toEqual([message]);
+  });
+
   it('explains why plain http is refused', () => {
     const parsed = parseOptions({ apiBaseUrl: 'http://staging.internal' });
     expect(parsed.ok ? '' : parsed.issues[0]?.message).toBe(
@@ -262,6 +280,14 @@ describe('write with an invalid configuration', () => {
     ]);
     expect((error as ConfigError).message).toMatch(
       /^Invalid configuration \(2 problems\):\n- credentials\.accountSid: /,
+    );
+  });
+
+  it('names each field once in the error message', async () => {
+    const destination = new TwilioDestination(baseConfig(), { concurrency: 0 });
+    const error = await destination.write([]).catch((e: unknown) => e);
+    expect((error as ConfigError).message).toBe(
+      'Invalid configuration (1 problem):\n- options.concurrency must be at least 1 (got 0)',
     );
   });
 

@@ -6,7 +6,7 @@
  */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import type { DestinationOptions } from '../../src/config/config.js';
+import type { DestinationOptions } from '../../src/config/index.js';
 import { TwilioDestination } from '../../src/destination.js';
 import {
   type RecordedRequest,

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import type { DestinationOptions } from '../../src/config/config.js';
+import type { DestinationOptions } from '../../src/config/index.js';
 import { TwilioDestination } from '../../src/destination.js';
 import type { DestinationConfig } from '../../src/types.js';
 
