@@ -4,6 +4,7 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
+import type { Ledger } from '../send/ledger.js';
 
 /** Retry settings (the `retry` option). */
 export interface RetryPolicy {
@@ -112,6 +113,13 @@ export interface DestinationOptions {
    */
   duplicateCheck?: boolean | Partial<DuplicateCheckPolicy>;
   /**
+   * Exactly once across runs: a durable record of each row's claim and SID, so that a re-run of the same
+   * write (same `runId`) texts nobody twice. Needs `write(rows, { runId })`. See `twilio-destination/sqlite`,
+   * `/postgres` and `/redis`.
+   * @example { ledger: new SqliteLedger({ path: '.twilio-destination/ledger.db' }) }
+   */
+  ledger?: Ledger;
+  /**
    * Receives one line per request (method, path, status, time, request id) and one per row outcome. Never a
    * secret: no header, token or key secret is logged. Silent by default.
    * @example { logger: console }
@@ -136,6 +144,8 @@ export interface ResolvedOptions {
   onProgress: ((progress: Progress) => void) | undefined;
   dispatcher: Dispatcher | undefined;
   duplicateCheck: DuplicateCheckPolicy | undefined;
+  /** `undefined`: no ledger (nothing is remembered across writes). */
+  ledger: Ledger | undefined;
   /** `undefined`: silent. */
   logger: Logger | undefined;
   sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;

@@ -104,6 +104,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...DEFAULT_DUPLICATE_CHECK,
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
+      ledger: o.ledger,
       logger: o.logger,
       sleep: o.sleep,
       now: o.now ?? Date.now,
