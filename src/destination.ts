@@ -2,6 +2,8 @@
  * `TwilioDestination`, the public face of the package: it validates, composes the template, message
  * builder, client and sender, and does nothing else itself.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Agent, type Dispatcher } from 'undici';
 import { createClient, type TwilioClient } from './client.js';
 import {
@@ -20,6 +22,8 @@ import { buildMessage, type MessagePlan } from './message.js';
 import { preparePlan } from './plan.js';
 import { type PreviewOptions, type PreviewResult, previewRows } from './preview.js';
 import { classifySender } from './recipient.js';
+import { RowKeys } from './send/row-key.js';
+import { checkRunId, ledgerRun } from './send/row-ledger.js';
 import { type SenderDeps, sendRows } from './send/sender.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
@@ -50,6 +54,8 @@ export class TwilioDestination {
   readonly #config: unknown;
   readonly #options: unknown;
   #dispatcher: Dispatcher | undefined;
+  /** This worker's id in a ledger's claims: host, process and this destination. */
+  readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   /** Keeps the configuration; does no I/O and never throws. Problems surface in validation and `write`. */
   constructor(config: DestinationConfig, options: DestinationOptions = {}) {
@@ -116,6 +122,9 @@ export class TwilioDestination {
    */
   stream(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): AsyncGenerator<RowResult> {
     const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
+    const runIssues = checkRunId(resolved.ledger, options.runId);
+    if (runIssues.length > 0) throw new ConfigError(runIssues);
+    const { ledger } = resolved;
     const deps: SenderDeps = {
       client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
@@ -129,8 +138,25 @@ export class TwilioDestination {
       segmentsPerSecond: resolved.segmentsPerSecond,
       onProgress: resolved.onProgress,
       progressIntervalMs: 500,
+      ledger:
+        ledger &&
+        ledgerRun(ledger, {
+          accountSid: config.credentials.accountSid,
+          runId: options.runId as string,
+          owner: this.#owner,
+          leaseMs: ledger.leaseMs ?? resolved.timeoutMs + 5000,
+        }),
     };
-    return sendRows(rows, (row, index) => buildMessage(row, index, plan), deps, options.signal);
+    if (ledger === undefined) {
+      return sendRows(rows, (row, index) => buildMessage(row, index, plan), deps, options.signal);
+    }
+    const keys = new RowKeys(plan.mapping.key);
+    return sendRows(
+      rows,
+      (row, index) => keys.key(row, buildMessage(row, index, plan), index),
+      deps,
+      options.signal,
+    );
   }
 
   /**

@@ -5,9 +5,13 @@
  */
 import type { Progress } from '../config/index.js';
 import type { Logger } from '../logger.js';
-import { type BuildResult, messageSegments } from '../message.js';
+import { messageSegments } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
+import { findCreatedMessage } from './duplicate-check.js';
+import { sendLedgered } from './ledgered-send.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
+import type { KeyedBuildResult } from './row-key.js';
+import type { LedgerRun } from './row-ledger.js';
 import { abortedBeforeStart } from './row-outcome.js';
 import { type AttemptHooks, defaultSleep, type Outcome, type SendRowDeps, sendOne } from './send-row.js';
 
@@ -22,6 +26,8 @@ export interface SenderDeps extends SendRowDeps {
   onProgress: ((progress: Progress) => void) | undefined;
   /** At most one progress report per this many ms (and one at the end). */
   progressIntervalMs: number;
+  /** The write's ledger; `undefined`: none (rows carry no key then). */
+  ledger?: LedgerRun | undefined;
 }
 
 /** One row's place in the output order. */
@@ -45,7 +51,7 @@ const RATE_STEPS = 16;
 /** Sends every row and yields one result per row, in input order. */
 export async function* sendRows(
   rows: Iterable<unknown> | AsyncIterable<unknown>,
-  build: (row: unknown, index: number) => BuildResult,
+  build: (row: unknown, index: number) => KeyedBuildResult,
   deps: SenderDeps,
   callerSignal?: AbortSignal,
 ): AsyncGenerator<RowResult> {
@@ -141,7 +147,7 @@ export async function* sendRows(
   timer?.unref();
 
   /** Starts the row's request, or resolves its local or batch-level failure at once. */
-  const start = (built: BuildResult | undefined, current: number): Slot => {
+  const start = (built: KeyedBuildResult | undefined, current: number): Slot => {
     const settled = (result: RowResult): Slot => ({ result, startedAt: 0 });
     if (stopped) return settled({ status: 'failed', index: current, attempts: 0, error: { ...stopped } });
     if (signal.aborted || built === undefined) {
@@ -150,8 +156,36 @@ export async function* sendRows(
     if (!built.ok) return settled({ status: 'failed', index: current, attempts: 0, error: built.error });
     inFlight++;
     const slot: Slot = { startedAt: deps.now() };
-    // sendOne never rejects: every failure becomes the row's result.
-    void sendOne(built.request, current, deps, created, hooks, signal).then((outcome: Outcome) => {
+    const send = () => sendOne(built.request, current, deps, created, hooks, signal);
+    const { ledger, duplicateCheck } = deps;
+    const sending =
+      ledger !== undefined && 'rowKey' in built
+        ? sendLedgered(
+            {
+              index: current,
+              rowKey: built.rowKey,
+              send,
+              lookUp:
+                duplicateCheck &&
+                ((sinceMs) =>
+                  findCreatedMessage(
+                    {
+                      client: deps.client,
+                      accountSid: deps.accountSid,
+                      request: built.request,
+                      sinceMs,
+                      exclude: created,
+                      policy: duplicateCheck,
+                      sleep,
+                    },
+                    signal,
+                  )),
+            },
+            ledger,
+          )
+        : send();
+    // sendOne and sendLedgered never reject: every failure becomes the row's result.
+    void sending.then((outcome: Outcome) => {
       inFlight--;
       // Set here, not when yielded, so that no further row starts after a batch-ending answer.
       if (outcome.stop) stopped ??= outcome.stop;
