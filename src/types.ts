@@ -217,6 +217,8 @@ export interface SentRowResult {
    * ledger keeps the SID, not the status).
    */
   alreadySent?: true;
+  /** With `alreadySent`: when the ledger recorded the send (ISO 8601). */
+  sentAt?: string;
 }
 
 /** A row that did not become a message (or may have, see `error.possiblySent`). */

@@ -55,6 +55,10 @@ export interface CliOptions {
   retries?: number;
   /** `--timeout`, in milliseconds per request (send). */
   timeout?: number;
+  /** `--ledger PATH` / `--no-ledger` (send): the SQLite ledger's file, or `false` for none. */
+  ledger?: string | false;
+  /** `--run-id NAME` (send): the run id, instead of one derived from the file and settings. */
+  runId?: string;
 }
 
 /** A command to run. */
@@ -158,7 +162,13 @@ function sendFlags(command: Command): Command {
     .option('--concurrency <n>', 'requests in flight at most (default 1: one row after another)', toNumber)
     .option('--segments-per-second <n>', "pace sends to the sender's rate in segments per second", toNumber)
     .option('--retries <n>', 'retries of a 429, 5xx or network failure (default 3)', toNumber)
-    .option('--timeout <ms>', 'per request (default 30000)', toNumber);
+    .option('--timeout <ms>', 'per request (default 30000)', toNumber)
+    .option(
+      '--ledger <path>',
+      'SQLite file remembering sent rows, so a re-run resumes (default .twilio-destination/ledger.db)',
+    )
+    .option('--no-ledger', 'remember nothing: running the command again sends every row again')
+    .option('--run-id <name>', 'the run these rows belong to (default: derived from the file and settings)');
 }
 
 /**

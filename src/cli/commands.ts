@@ -88,10 +88,12 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
   // On abort, stdin stops being read (it may never end); a file is read to its end, so that every row
   // gets its result.
   const stop = () => line.file === undefined && controller.signal.aborted;
+  const runId = await session.runId();
   // Throws ConfigError here, before any file is counted or written.
   const results = session.destination.stream(guardRows(input.rows(), state, stop), {
     signal: controller.signal,
     mode: 'insert',
+    ...(runId === undefined ? {} : { runId }),
   });
   // A file is read twice, one row at a time: first to count (for the ETA, and to refuse a malformed file
   // before anything is sent), then to send.

@@ -59,7 +59,7 @@ export async function sendLedgered(row: LedgeredRow, run: LedgerRun): Promise<Le
   } catch (error) {
     return failed(error as LedgerUnavailableError);
   }
-  if (found.state === 'sent') return { result: alreadySentResult(index, found.messageSid) };
+  if (found.state === 'sent') return { result: alreadySentResult(index, found.messageSid, found.sentAt) };
   if (found.state === 'held') {
     return { result: { status: 'failed', index, attempts: 0, error: heldError(index, run, found) } };
   }

@@ -110,8 +110,17 @@ export class RowClaim {
 }
 
 /** A row an earlier write of this run sent: reported `sent`, no request made. */
-export function alreadySentResult(index: number, messageSid: string): RowResult {
-  return { status: 'sent', index, attempts: 0, messageSid, twilioStatus: 'unknown', alreadySent: true };
+export function alreadySentResult(index: number, messageSid: string, sentAt: number): RowResult {
+  const at = new Date(sentAt).toISOString();
+  return {
+    status: 'sent',
+    index,
+    attempts: 0,
+    messageSid,
+    twilioStatus: 'unknown',
+    alreadySent: true,
+    sentAt: at,
+  };
 }
 
 /** A row another live worker holds: not sent now; the ledger lets exactly one of them send it. */

@@ -133,6 +133,7 @@ describe('options.ledger with write(rows, { runId })', () => {
         messageSid: (r as { messageSid: string }).messageSid,
         twilioStatus: 'unknown',
         alreadySent: true,
+        sentAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT[\d:.]+Z$/),
       })),
     );
     expect(creates().length).toBe(posted);
