@@ -28,8 +28,13 @@ export interface LedgeredOutcome {
 export interface LedgeredRow {
   index: number;
   rowKey: string;
-  /** The normal send (never rejects). */
-  send(): Promise<LedgeredOutcome>;
+  /**
+   * The normal send (never rejects). `beforeRetry` is awaited before every attempt after the first: a
+   * `RowError` ends the row with it (and the batch, with `remaining`).
+   */
+  send(
+    beforeRetry: () => Promise<{ error: RowError; remaining: RowError } | undefined>,
+  ): Promise<LedgeredOutcome>;
   /**
    * The duplicate check from `sinceMs` (epoch ms): the message when found, `undefined` when proven absent;
    * rejects when it cannot tell. `undefined` when the check is off.
@@ -66,7 +71,14 @@ export async function sendLedgered(row: LedgeredRow, run: LedgerRun): Promise<Le
   claim.keepAlive();
   let outcome: LedgeredOutcome | undefined;
   if (found.state === 'taken_over') outcome = await settleTakeover(row, run, found.firstAttemptAt);
-  outcome ??= await row.send();
+  outcome ??= await row.send(async () => {
+    try {
+      await claim.renewNow();
+      return undefined;
+    } catch (error) {
+      return ledgerFailure(index, error as LedgerUnavailableError);
+    }
+  });
   try {
     await claim.end(endOf(outcome.result));
   } catch (error) {

@@ -88,6 +88,22 @@ export class RowClaim {
     this.#timer.unref();
   }
 
+  /**
+   * Renews the lease now, before an attempt: every request then starts with a whole lease ahead of it, which
+   * outlives the request (`timeoutMs`), so no other worker can take the row over while it may still create
+   * the message, however late the timer's renewals run. Rejects with a {@link LedgerUnavailableError}.
+   */
+  async renewNow(): Promise<void> {
+    const { ledger, owner, leaseMs } = this.#run;
+    if (this.#lost) throw this.#lost;
+    try {
+      await ledger.renew(this.key, { owner, leaseMs });
+    } catch (error) {
+      this.#lost ??= unavailable(ledger, error);
+      throw this.#lost;
+    }
+  }
+
   /** Why the claim can no longer be trusted (a renewal failed): the row must not be attempted again. */
   get lost(): LedgerUnavailableError | undefined {
     return this.#lost;

@@ -156,7 +156,19 @@ export async function* sendRows(
     if (!built.ok) return settled({ status: 'failed', index: current, attempts: 0, error: built.error });
     inFlight++;
     const slot: Slot = { startedAt: deps.now() };
-    const send = () => sendOne(built.request, current, deps, created, hooks, signal);
+    const send = (beforeRetry?: () => Promise<{ error: RowError; remaining: RowError } | undefined>) => {
+      if (beforeRetry === undefined) return sendOne(built.request, current, deps, created, hooks, signal);
+      let attempts = 0;
+      const rowHooks: AttemptHooks = {
+        ...hooks,
+        async beforeAttempt() {
+          const failure = attempts++ === 0 ? undefined : await beforeRetry();
+          const gate = await hooks.beforeAttempt();
+          return failure === undefined ? gate : { token: gate.token, stop: failure.error };
+        },
+      };
+      return sendOne(built.request, current, deps, created, rowHooks, signal);
+    };
     const { ledger, duplicateCheck } = deps;
     const sending =
       ledger !== undefined && 'rowKey' in built
@@ -183,7 +195,7 @@ export async function* sendRows(
             },
             ledger,
           )
-        : send();
+        : send(undefined);
     // sendOne and sendLedgered never reject: every failure becomes the row's result.
     void sending.then((outcome: Outcome) => {
       inFlight--;

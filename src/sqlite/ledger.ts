@@ -1,7 +1,7 @@
 /**
  * `SqliteLedger`: the sent ledger in one SQLite file, no server, on Node's built-in `node:sqlite`. WAL mode;
  * every claim is its own `BEGIN IMMEDIATE` transaction, so two processes sharing the file never both win a
- * row, and a claim is on disk (it survives `kill -9`; with `synchronous: 'full'`, a power cut too) once
+ * row, and a claim is in the file (it survives `kill -9`; with `synchronous: 'full'`, a power cut too) once
  * `claim()` resolved.
  */
 import { mkdirSync } from 'node:fs';
@@ -27,9 +27,11 @@ export interface SqliteLedgerOptions {
    */
   leaseMs?: number;
   /**
-   * SQLite's `synchronous` setting: `full` syncs every commit to disk (a claim survives a power cut);
-   * `normal` syncs at checkpoints (a claim survives the process being killed, not the machine failing).
-   * @default 'full'
+   * SQLite's `synchronous` setting. `normal`: a commit is written to the WAL before `claim()` resolves, so it
+   * survives the process being killed (`kill -9`), but the last commits can be lost if the machine itself
+   * fails. `full`: every commit is also synced to disk (survives a power cut), at the cost of a disk sync per
+   * claim and per `sent` record, which blocks the event loop meanwhile (see BENCHMARKS.md).
+   * @default 'normal'
    */
   synchronous?: 'full' | 'normal';
   /**
@@ -160,7 +162,7 @@ export class SqliteLedger implements Ledger {
     try {
       db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.floor(this.#options.busyTimeoutMs ?? 10_000))}`);
       db.exec('PRAGMA journal_mode = WAL');
-      db.exec(`PRAGMA synchronous = ${this.#options.synchronous === 'normal' ? 'NORMAL' : 'FULL'}`);
+      db.exec(`PRAGMA synchronous = ${this.#options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
       db.exec(`CREATE TABLE IF NOT EXISTS ${TABLE} (
         account_sid TEXT NOT NULL,
         run_id TEXT NOT NULL,

@@ -16,7 +16,13 @@ import type { StoreConfig } from './stores.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.mjs', import.meta.url));
 
-/** What a scenario did, for the test's own checks and its log line. */
+/**
+ * 2,000 rows and 21 SIGKILLs at seeded points per store (a third before a create is processed, a third just
+ * after, a third while the simulator holds the created message's answer).
+ */
+export const CRASH_SCENARIO = { rows: 2000, killPoints: 21 };
+
+/** What a scenario did, for the test's own checks. */
 export interface CrashReport {
   kills: Record<'before' | 'after' | 'held', number>;
   rounds: number;
@@ -85,13 +91,15 @@ export async function crashScenario(
   const sent = new Map<number, string>();
   const mismatched = new Set<number>();
   const history: (Line & { round: number })[] = [];
+  // The lease outlives any request (timeoutMs), as the default (timeoutMs + 5 s) does: a live worker's claim
+  // cannot lapse while its request may still create the message.
   const job = (offset: number) => ({
     store,
     runId: `crash-${seed}`,
     count: rows,
     offset,
-    leaseMs: 400,
-    timeoutMs: 2000,
+    leaseMs: 4000,
+    timeoutMs: 3000,
     url: sim.url,
     credentials: sim.credentials,
   });
@@ -164,20 +172,6 @@ export async function crashScenario(
           sent.set(line.id, line.messageSid);
         }
       }
-      console.log(
-        'round',
-        report.rounds,
-        killing,
-        outcomes.map((o) => [
-          o.killed,
-          o.lines.length,
-          o.lines.filter((l) => l.status === 'sent').length,
-          [...new Set(o.lines.filter((l) => l.status !== 'sent').map((l) => l.error.code))],
-        ]),
-        sent.size,
-        creates,
-        kill,
-      );
       if (!killing && outcomes.every((o) => !o.killed) && roundSent.size === rows) break;
     }
 

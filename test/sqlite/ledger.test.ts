@@ -29,7 +29,7 @@ describe('SqliteLedger', () => {
   it('uses the injected clock for the first attempt and the lease', async () => {
     let now = 1_000_000;
     const path = join(dir, `clock-${++n}.db`);
-    const ledger = new SqliteLedger({ path, now: () => now, synchronous: 'normal' });
+    const ledger = new SqliteLedger({ path, now: () => now, synchronous: 'full' });
     const other = new SqliteLedger({ path, now: () => now });
     const key = { accountSid: 'AC1', runId: 'r', rowKey: 'k' };
     expect(await ledger.claim(key, { owner: 'a', leaseMs: 500 })).toEqual({
