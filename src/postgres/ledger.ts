@@ -68,23 +68,10 @@ export class PostgresLedger implements Ledger {
   async claim(key: LedgerKey, lease: LeaseOptions): Promise<Claim> {
     const t = this.#table;
     const params = [key.accountSid, key.runId, key.rowKey];
-    // The lease is only taken when the stored one ran out; then first_attempt_at is kept.
+    // One round trip: the claim (taken only when there is no record, or its lease ran out; then
+    // first_attempt_at is kept), or else the record that stands in the way.
     for (;;) {
-      const won = await this.#query<{ inserted: boolean; first: string }>(
-        'claim',
-        `INSERT INTO ${t} AS l (account_sid, run_id, row_key, state, owner, lease_expires_at, first_attempt_at)
-         VALUES ($1, $2, $3, 'pending', $4, now() + $5::float8 * interval '1 millisecond', now())
-         ON CONFLICT (account_sid, run_id, row_key) DO UPDATE
-           SET owner = EXCLUDED.owner, lease_expires_at = EXCLUDED.lease_expires_at
-           WHERE l.state = 'pending' AND l.lease_expires_at <= now()
-         RETURNING (xmax = 0) AS inserted, ${ms('first_attempt_at')} AS first`,
-        [...params, lease.owner, lease.leaseMs],
-      );
-      const row = won[0];
-      if (row) {
-        return { state: row.inserted ? 'claimed' : 'taken_over', firstAttemptAt: Number(row.first) };
-      }
-      const found = await this.#query<{
+      const rows = await this.#query<{
         state: string;
         owner: string;
         lease: string;
@@ -92,15 +79,30 @@ export class PostgresLedger implements Ledger {
         at: string;
       }>(
         'claim',
-        `SELECT state, owner, ${ms('lease_expires_at')} AS lease, message_sid AS sid, ${ms('sent_at')} AS at
-         FROM ${t} WHERE account_sid = $1 AND run_id = $2 AND row_key = $3`,
-        params,
+        `WITH won AS (
+           INSERT INTO ${t} AS l (account_sid, run_id, row_key, state, owner, lease_expires_at, first_attempt_at)
+           VALUES ($1, $2, $3, 'pending', $4, now() + $5::float8 * interval '1 millisecond', now())
+           ON CONFLICT (account_sid, run_id, row_key) DO UPDATE
+             SET owner = EXCLUDED.owner, lease_expires_at = EXCLUDED.lease_expires_at
+             WHERE l.state = 'pending' AND l.lease_expires_at <= now()
+           RETURNING CASE WHEN xmax = 0 THEN 'claimed' ELSE 'taken_over' END AS state,
+             ${ms('first_attempt_at')} AS at
+         )
+         SELECT state, NULL AS owner, NULL AS lease, NULL AS sid, at FROM won
+         UNION ALL
+         SELECT state, owner, ${ms('lease_expires_at')}, message_sid, ${ms('sent_at')} FROM ${t}
+         WHERE account_sid = $1 AND run_id = $2 AND row_key = $3 AND NOT EXISTS (SELECT 1 FROM won)`,
+        [...params, lease.owner, lease.leaseMs],
       );
-      const record = found[0];
+      const record = rows[0];
+      if (record?.state === 'claimed' || record?.state === 'taken_over') {
+        return { state: record.state, firstAttemptAt: Number(record.at) };
+      }
       if (record?.state === 'sent')
         return { state: 'sent', messageSid: record.sid, sentAt: Number(record.at) };
       if (record) return { state: 'held', owner: record.owner, leaseExpiresAt: Number(record.lease) };
-      // Released between the two statements: claim again.
+      // The record standing in the way was committed after this statement's snapshot, or was released
+      // meanwhile: claim again.
     }
   }
 

@@ -46,6 +46,12 @@ describePostgres('PostgresLedger', () => {
     expect(rows).toEqual([{ state: 'sent', message_sid: 'SM1' }]);
   });
 
+  it('does not guess where a connection string that is not a URL points', () => {
+    expect(new PostgresLedger({ connection: 'host=localhost dbname=test', table: 't' }).description).toBe(
+      'PostgreSQL ledger (table t)',
+    );
+  });
+
   it('creates the table ahead of time with migrate(), and again without harm, even when raced', async () => {
     const name = table();
     await Promise.all([

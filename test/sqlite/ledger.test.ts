@@ -20,6 +20,28 @@ describe('SqliteLedger', () => {
     },
   });
 
+  it('keeps the file in WAL mode, and rolls a failed claim back, reporting it', async () => {
+    const path = join(dir, `wal-${++n}.db`);
+    const ledger = new SqliteLedger({ path });
+    await ledger.open();
+    const { DatabaseSync } = process.getBuiltinModule('node:sqlite');
+    const other = new DatabaseSync(path);
+    expect(other.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    // A trigger makes the insert inside the claim's transaction fail.
+    other.exec(
+      "CREATE TRIGGER refuse BEFORE INSERT ON twilio_destination_ledger BEGIN SELECT RAISE(ABORT, 'refused'); END",
+    );
+    const key = { accountSid: 'AC1', runId: 'r', rowKey: 'k' };
+    await expect(ledger.claim(key, { owner: 'a', leaseMs: 1000 })).rejects.toThrow(
+      `SQLite ledger (${path}) failed to claim: refused`,
+    );
+    other.exec('DROP TRIGGER refuse');
+    other.close();
+    // The transaction was rolled back: the ledger still works.
+    expect((await ledger.claim(key, { owner: 'a', leaseMs: 1000 })).state).toBe('claimed');
+    await ledger.close();
+  });
+
   it('names its file and keeps the lease it was given', () => {
     const ledger = new SqliteLedger({ path: '/data/ledger.db', leaseMs: 9000 });
     expect([ledger.description, ledger.leaseMs]).toEqual(['SQLite ledger (/data/ledger.db)', 9000]);
