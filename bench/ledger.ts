@@ -18,7 +18,7 @@ import { SqliteLedger } from '../src/sqlite/index.js';
 
 const ROOT = new URL('..', import.meta.url);
 const QUICK = process.env['BENCH_QUICK'] === '1';
-const MESSAGES = QUICK ? 200 : 3000;
+const MESSAGES = QUICK ? 200 : 2000;
 const CONCURRENCY = 8;
 const RUNS = 3;
 

@@ -38,6 +38,7 @@ export type {
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
+export type { Claim, LeaseOptions, Ledger, LedgerKey } from './send/ledger.js';
 export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export {
   computeTwilioSignature,

@@ -5,7 +5,14 @@
 
 /** The part of a `pg` `Pool` or `Client` the ledger uses. */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  /** Runs one parameterised statement (`$1`, `$2`, …) and resolves with its rows. */
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{
+    /** The rows the statement returned. */
+    rows: unknown[];
+  }>;
 }
 
 /** The database, and how to end it when the ledger opened it itself. */

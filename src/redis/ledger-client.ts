@@ -6,12 +6,15 @@
 
 /** An ioredis client (or cluster): `eval(script, numKeys, ...keysAndArgs)`. */
 export interface IoRedisLike {
+  /** `EVAL script numkeys key… arg…`. */
   eval(script: string, numKeys: number, ...keysAndArgs: (string | number)[]): Promise<unknown>;
+  /** Present on ioredis clients only: how the adapter tells them from node-redis. */
   defineCommand: unknown;
 }
 
 /** A node-redis client: `eval(script, { keys, arguments })`. */
 export interface NodeRedisLike {
+  /** `EVAL`, node-redis style: keys and arguments in an options object. */
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 

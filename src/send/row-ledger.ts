@@ -49,6 +49,7 @@ function unavailable(ledger: Ledger, error: unknown): LedgerUnavailableError {
 
 /** One row's claim. */
 export class RowClaim {
+  /** The row's key in the ledger. */
   readonly key: LedgerKey;
   readonly #run: LedgerRun;
   #timer: ReturnType<typeof setInterval> | undefined;
