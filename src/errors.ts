@@ -1,40 +1,39 @@
 /**
- * The error classes of the package. One base class, a few subclasses named after what failed, and one
- * factory that turns a Twilio HTTP answer into the right error. No message, property or `toJSON` of these
- * errors ever holds the Auth Token, the API key secret or the `Authorization` header: requests are never
- * kept on errors, only the method and path.
+ * The package's error classes. `ConfigError` is the only one a caller receives: `write()`, `stream()` and
+ * `preview()` throw it. The others are internal: the client throws them and the send path turns each into
+ * a row's `RowError` (or a validation issue), so none reaches a caller. No message, property or `toJSON` of
+ * these errors ever holds the Auth Token, the API key secret or the `Authorization` header: requests are
+ * never kept on errors, only the method and path.
  */
 import type { ValidationIssue } from './types.js';
 
-/** Base class of every error the package throws or keeps as a `cause`. */
-export class TwilioDestinationError extends Error {
-  /** The error class's name: `'TwilioDestinationError'`, or the subclass's own name. */
-  override name = 'TwilioDestinationError';
-  /** A stable snake_case code. */
-  readonly code: string;
-  /** Whether trying the same thing again later can succeed unchanged. */
-  readonly retryable: boolean;
-
-  /**
-   * Errors are created by the package, never by callers, who read them and test them with the type guards;
-   * so every error constructor is internal and may change in any release.
-   * @internal
-   */
-  constructor(message: string, options: { code: string; retryable?: boolean; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.code = options.code;
-    this.retryable = options.retryable ?? false;
-  }
-}
-
-/** The configuration (credentials, settings, mapping, options or call arguments) is invalid. */
-export class ConfigError extends TwilioDestinationError {
+/**
+ * The configuration (credentials, settings, mapping, options or call arguments) is invalid. Thrown by
+ * `write()`, `stream()` (at the call) and `preview()` before any request, listing every problem found;
+ * `validateCredentials()` and `validateTargetSettings()` report the same issues without throwing.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await destination.write(rows);
+ * } catch (error) {
+ *   if (isConfigError(error)) for (const issue of error.issues) console.error(issue.field, issue.message);
+ * }
+ * ```
+ */
+export class ConfigError extends Error {
   /** Always `'ConfigError'`. */
   override name = 'ConfigError';
+  /** Always `'config_error'`. */
+  readonly code = 'config_error';
   /** Every problem found, not just the first. */
   readonly issues: readonly ValidationIssue[];
 
-  /** @internal */
+  /**
+   * Errors are created by the package, never by callers, who read them and test them with
+   * {@link isConfigError}; the constructor may change in any release.
+   * @internal
+   */
   constructor(issues: readonly ValidationIssue[]) {
     // Most messages already start with their field ("options.concurrency must be …"): name it once.
     const list = issues
@@ -42,10 +41,26 @@ export class ConfigError extends TwilioDestinationError {
         issue.message.startsWith(issue.field) ? `- ${issue.message}` : `- ${issue.field}: ${issue.message}`,
       )
       .join('\n');
-    super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`, {
-      code: 'config_error',
-    });
+    super(`Invalid configuration (${issues.length} problem${issues.length === 1 ? '' : 's'}):\n${list}`);
     this.issues = issues;
+  }
+}
+
+/** Type guard for {@link ConfigError}. */
+export function isConfigError(error: unknown): error is ConfigError {
+  return error instanceof ConfigError;
+}
+
+/** Base class of the client's errors (internal: the send path turns each into a row's `RowError`). */
+export class TwilioDestinationError extends Error {
+  /** The error class's name: `'TwilioDestinationError'`, or the subclass's own name. */
+  override name = 'TwilioDestinationError';
+  /** A stable snake_case code. */
+  readonly code: string;
+
+  constructor(message: string, options: { code: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
   }
 }
 
@@ -98,7 +113,6 @@ export class TwilioApiError extends TwilioDestinationError {
     const text = body.message === undefined ? '' : `: ${body.message}`;
     super(`Twilio answered HTTP ${httpStatus}${code} to ${args.method} ${args.path}${text}`, {
       code: 'twilio_api_error',
-      retryable: httpStatus === 429 || httpStatus >= 500,
     });
     this.httpStatus = httpStatus;
     this.twilioCode = body.code;
@@ -125,7 +139,7 @@ export class NetworkError extends TwilioDestinationError {
 
   /** @internal */
   constructor(message: string, options: { written: boolean; cause?: unknown; code?: string }) {
-    super(message, { code: options.code ?? 'network_error', retryable: true, cause: options.cause });
+    super(message, { code: options.code ?? 'network_error', cause: options.cause });
     this.written = options.written;
   }
 }
@@ -179,19 +193,4 @@ export class AbortedError extends TwilioDestinationError {
     super('The operation was aborted by the caller', { code: 'aborted', cause });
     this.written = written;
   }
-}
-
-/** Type guard for any error of this package. */
-export function isTwilioDestinationError(error: unknown): error is TwilioDestinationError {
-  return error instanceof TwilioDestinationError;
-}
-
-/** Type guard for a Twilio HTTP error answer. */
-export function isTwilioApiError(error: unknown): error is TwilioApiError {
-  return error instanceof TwilioApiError;
-}
-
-/** Type guard for a configuration error. */
-export function isConfigError(error: unknown): error is ConfigError {
-  return error instanceof ConfigError;
 }

@@ -4,18 +4,7 @@
  */
 export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
 export { TwilioDestination } from './destination.js';
-export {
-  AbortedError,
-  ConfigError,
-  isConfigError,
-  isTwilioApiError,
-  isTwilioDestinationError,
-  NetworkError,
-  TimeoutError,
-  TwilioApiError,
-  TwilioDestinationError,
-  UnreadableResponseError,
-} from './errors.js';
+export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
 export {
   type AudienceSyncMode,

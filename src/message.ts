@@ -12,7 +12,7 @@ import {
   type SenderKind,
 } from './recipient.js';
 import { countSegments, type SegmentInfo } from './segments.js';
-import type { CompiledTemplate } from './template/template.js';
+import type { CompiledTemplate } from './template/index.js';
 import type { FieldMapping, RowError } from './types.js';
 
 /** Twilio refuses longer bodies with 21617. */

@@ -6,7 +6,7 @@
 import { MAX_BODY_LENGTH, type MessageContent, type MessagePlan } from './message.js';
 import type { CountryCode } from './phone.js';
 import { classifySender, type SenderKind } from './recipient.js';
-import { type CompiledTemplate, compileTemplate } from './template/template.js';
+import { type CompiledTemplate, compileTemplate } from './template/index.js';
 import type { FieldMapping, TargetSettings, ValidationIssue } from './types.js';
 
 /**

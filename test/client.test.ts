@@ -4,10 +4,6 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../src/client.js';
 import {
   AbortedError,
-  ConfigError,
-  isConfigError,
-  isTwilioApiError,
-  isTwilioDestinationError,
   NetworkError,
   TimeoutError,
   TwilioApiError,
@@ -84,12 +80,7 @@ describe('client', () => {
       .get('messaging', '/v1/Services/MG1')
       .catch((e: unknown) => e)) as TwilioApiError;
     expect(error).toBeInstanceOf(TwilioApiError);
-    expect([error.httpStatus, error.twilioCode, error.requestId, error.retryable]).toEqual([
-      502,
-      undefined,
-      'RQ1',
-      true,
-    ]);
+    expect([error.httpStatus, error.twilioCode, error.requestId]).toEqual([502, undefined, 'RQ1']);
     expect(error.message).toBe('Twilio answered HTTP 502 to GET /v1/Services/MG1');
   });
 
@@ -133,29 +124,5 @@ describe('client', () => {
       .catch((e: unknown) => e)) as NetworkError;
     expect(error).toBeInstanceOf(NetworkError);
     expect(error.written).toBe(true);
-  });
-});
-
-describe('error type guards', () => {
-  it.each([
-    [isConfigError, new ConfigError([]), true],
-    [isConfigError, new TimeoutError(1, false), false],
-    [
-      isTwilioApiError,
-      new TwilioApiError({
-        httpStatus: 400,
-        method: 'GET',
-        path: '/',
-        body: {},
-        requestId: undefined,
-        retryAfterMs: undefined,
-      }),
-      true,
-    ],
-    [isTwilioApiError, new Error('x'), false],
-    [isTwilioDestinationError, new AbortedError(false), true],
-    [isTwilioDestinationError, 'x', false],
-  ])('%o recognises %o: %s', (guard, value, expected) => {
-    expect(guard(value)).toBe(expected);
   });
 });

@@ -31,6 +31,7 @@ import {
   type TwilioSimulator,
 } from '../src/simulator/index.js';
 import type { RowResult } from '../src/types.js';
+import { captureLines } from './helpers/lines.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -43,16 +44,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    output: { log: (line: string) => out.push(line), error: (line: string) => err.push(line) },
-  };
-}
 
 /** SIDs and the port change from run to run; everything else is exact. */
 function normalise(line: string): string {
@@ -111,7 +102,7 @@ const lines = (text: string) => text.split('\n').slice(0, -1);
 
 describe('npm run demo, in process', () => {
   it('validates, sends the 25 sample rows to the simulator, prints every outcome and exits 0', async () => {
-    const { out, err, output } = capture();
+    const { out, err, output } = captureLines();
     expect(await runDemo({ output })).toBe(0);
     expect(err).toEqual([]);
     const printed = out.map(normalise);
@@ -188,7 +179,7 @@ describe('npm run demo, in process', () => {
     change(expectation);
     const path = join(await tempDir(), 'customers.expected.json');
     await writeFile(path, JSON.stringify(expectation));
-    const { out, err, output } = capture();
+    const { out, err, output } = captureLines();
     expect(await runDemo({ expectationPath: path, output })).toBe(1);
     expect(err[0]).toMatch(/^NOT AS EXPECTED \(.*customers\.expected\.json\):$/);
     expect(err.slice(1)).toEqual([`  ${problem}`]);
@@ -198,14 +189,14 @@ describe('npm run demo, in process', () => {
   it('exits 2 and sends nothing when the expectation file is malformed or the CSV is missing', async () => {
     const path = join(await tempDir(), 'bad.expected.json');
     await writeFile(path, JSON.stringify({ description: 'x', rows: [{ row: 0, status: 'delivered' }] }));
-    const bad = capture();
+    const bad = captureLines();
     expect(await runDemo({ expectationPath: path, output: bad.output })).toBe(2);
     expect(bad.err[0]).toMatch(
       /^Cannot start the demo: .*bad\.expected\.json is not a valid expectation file/,
     );
     expect(bad.out).toEqual([]);
 
-    const missing = capture();
+    const missing = captureLines();
     expect(await runDemo({ csvPath: join(ROOT, 'examples/nope.csv'), output: missing.output })).toBe(2);
     expect(missing.err[0]).toMatch(/^Cannot start the demo: ENOENT/);
   });
@@ -334,10 +325,10 @@ describe('demo helpers', () => {
   });
 
   it('prints the usage for --help and exits 2 on a bad argument', async () => {
-    const help = capture();
+    const help = captureLines();
     expect(await demoMain(['--help'], help.output)).toBe(0);
     expect(help.out).toEqual([DEMO_USAGE]);
-    const bad = capture();
+    const bad = captureLines();
     expect(await demoMain(['--colour'], bad.output)).toBe(2);
     expect(bad.err[0]).toMatch(/Unknown option '--colour'[\s\S]*Usage: npm run demo/);
   });
@@ -379,7 +370,7 @@ describe('examples/real-twilio.ts', () => {
     [{ ...ENV, TWILIO_FROM: ' ' }, 'Set TWILIO_FROM in the environment'],
     [{ ...ENV, TWILIO_ACCOUNT_SID: undefined }, 'Set TWILIO_ACCOUNT_SID in the environment'],
   ])('refuses to run with exit code 2 when variables are missing (%j)', async (env, message) => {
-    const { out, err, output } = capture();
+    const { out, err, output } = captureLines();
     expect(await realMain(['rows.csv', '--send'], env, output)).toBe(2);
     expect(out).toEqual([]);
     expect(err[0]).toContain(message);
@@ -392,7 +383,7 @@ describe('examples/real-twilio.ts', () => {
     [['a.csv', 'b.csv'], 'Expected one CSV file, got 2 arguments.'],
     [['a.csv', '--sned'], "Unknown option '--sned'"],
   ])('refuses to run with exit code 2 on bad arguments (%j)', async (argv, message) => {
-    const { err, output } = capture();
+    const { err, output } = captureLines();
     expect(await realMain(argv, ENV, output)).toBe(2);
     expect(err[0]).toContain(message);
   });
@@ -426,7 +417,7 @@ describe('examples/real-twilio.ts', () => {
     const env = () => ({ ...ENV, TWILIO_API_BASE_URL: sim.url });
 
     it('only validates without --send', async () => {
-      const { out, output } = capture();
+      const { out, output } = captureLines();
       expect(await realMain([DEFAULT_CSV], env(), output)).toBe(0);
       expect(out).toEqual([
         'validateCredentials     ok  account active, Full',
@@ -437,7 +428,7 @@ describe('examples/real-twilio.ts', () => {
     });
 
     it('sends with --send and exits 1 because some rows failed', async () => {
-      const { out, output } = capture();
+      const { out, output } = captureLines();
       expect(await realMain([DEFAULT_CSV, '--send'], env(), output)).toBe(1);
       expect(out.map(normalise)).toEqual(
         expect.arrayContaining([...lines(EXPECTED_TABLE), ...EXPECTED_SUMMARY]),
@@ -446,7 +437,7 @@ describe('examples/real-twilio.ts', () => {
     });
 
     it('sends nothing and exits 1 when the credentials are refused', async () => {
-      const { err, out, output } = capture();
+      const { err, out, output } = captureLines();
       expect(
         await realMain([DEFAULT_CSV, '--send'], { ...env(), TWILIO_AUTH_TOKEN: 'f'.repeat(32) }, output),
       ).toBe(1);
@@ -457,7 +448,7 @@ describe('examples/real-twilio.ts', () => {
     });
 
     it('exits 2 when the CSV cannot be read', async () => {
-      const { err, output } = capture();
+      const { err, output } = captureLines();
       expect(await realMain([join(ROOT, 'examples/nope.csv')], env(), output)).toBe(2);
       expect(err[0]).toMatch(/^Cannot read the rows: ENOENT/);
     });

@@ -17,7 +17,9 @@ import {
   AUTH_TOKEN,
   baseConfig,
   FROM,
+  KEY_CREDENTIALS,
   MG_SID,
+  TOKEN_CREDENTIALS,
 } from './helpers/twilio.js';
 
 const HX_SID = `HX${'d4'.repeat(16)}`;
@@ -192,15 +194,13 @@ describe('manifest JSON Schemas', () => {
   });
 });
 
-const keyCredentials = { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET };
-const tokenCredentials = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
 const template = { from: FROM, messageTemplate: 'Hi {{first_name}}' };
 const content = { from: 'whatsapp:+15551234567', contentSid: HX_SID };
 
 describe('the JSON Schemas and the zod schemas agree', () => {
   it.each([
-    ['an Account SID with its Auth Token', tokenCredentials],
-    ['an API key', keyCredentials],
+    ['an Account SID with its Auth Token', TOKEN_CREDENTIALS],
+    ['an API key', KEY_CREDENTIALS],
   ])('accept %s', (_name, credentials) => {
     expect(validCredentials(credentials), JSON.stringify(validCredentials.errors)).toBe(true);
     expect(parseCredentials(credentials).ok).toBe(true);
@@ -241,18 +241,18 @@ describe('the JSON Schemas and the zod schemas agree', () => {
     ['an Auth Token without the Account SID', { authToken: AUTH_TOKEN }],
     ['an API key without its secret', { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID }],
     ['an API key secret without its key', { accountSid: ACCOUNT_SID, apiKeySecret: API_KEY_SECRET }],
-    ['both kinds', { ...tokenCredentials, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET }],
-    ['a number as Account SID', { ...tokenCredentials, accountSid: 42 }],
-    ['null as Auth Token', { ...tokenCredentials, authToken: null }],
-    ['an unknown key', { ...tokenCredentials, token: AUTH_TOKEN }],
-    ['an Account SID of the wrong pattern', { ...tokenCredentials, accountSid: 'AC123' }],
-    ['an Account SID of the wrong kind', { ...tokenCredentials, accountSid: API_KEY_SID }],
-    ['an empty Account SID', { ...tokenCredentials, accountSid: '' }],
-    ['an Auth Token that is not hex', { ...tokenCredentials, authToken: 'z'.repeat(32) }],
-    ['an Auth Token one character short', { ...tokenCredentials, authToken: AUTH_TOKEN.slice(1) }],
-    ['an API key SID of the wrong kind', { ...keyCredentials, apiKeySid: ACCOUNT_SID }],
-    ['an API key secret with white space', { ...keyCredentials, apiKeySecret: 'has space' }],
-    ['an empty API key secret', { ...keyCredentials, apiKeySecret: '' }],
+    ['both kinds', { ...TOKEN_CREDENTIALS, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET }],
+    ['a number as Account SID', { ...TOKEN_CREDENTIALS, accountSid: 42 }],
+    ['null as Auth Token', { ...TOKEN_CREDENTIALS, authToken: null }],
+    ['an unknown key', { ...TOKEN_CREDENTIALS, token: AUTH_TOKEN }],
+    ['an Account SID of the wrong pattern', { ...TOKEN_CREDENTIALS, accountSid: 'AC123' }],
+    ['an Account SID of the wrong kind', { ...TOKEN_CREDENTIALS, accountSid: API_KEY_SID }],
+    ['an empty Account SID', { ...TOKEN_CREDENTIALS, accountSid: '' }],
+    ['an Auth Token that is not hex', { ...TOKEN_CREDENTIALS, authToken: 'z'.repeat(32) }],
+    ['an Auth Token one character short', { ...TOKEN_CREDENTIALS, authToken: AUTH_TOKEN.slice(1) }],
+    ['an API key SID of the wrong kind', { ...KEY_CREDENTIALS, apiKeySid: ACCOUNT_SID }],
+    ['an API key secret with white space', { ...KEY_CREDENTIALS, apiKeySecret: 'has space' }],
+    ['an empty API key secret', { ...KEY_CREDENTIALS, apiKeySecret: '' }],
     ['credentials that are not an object', 'AC…'],
   ])('refuse credentials with %s', (_name, credentials) => {
     expect(validCredentials(credentials)).toBe(false);

@@ -12,19 +12,11 @@ it('sends the version package.json declares in User-Agent', async () => {
 
 it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
-    'AbortedError',
     'ConfigError',
-    'NetworkError',
     'SEGMENT_RATE_PRESETS',
-    'TimeoutError',
-    'TwilioApiError',
     'TwilioDestination',
-    'TwilioDestinationError',
-    'UnreadableResponseError',
     'computeTwilioSignature',
     'isConfigError',
-    'isTwilioApiError',
-    'isTwilioDestinationError',
     'manifest',
     'verifyTwilioSignature',
   ]);

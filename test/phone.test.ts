@@ -2,9 +2,7 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isKnownCountry, normalisePhoneNumber } from '../src/phone.js';
 import { checkRecipient, type SenderKind } from '../src/recipient.js';
-import { api, destination, FROM, MESSAGES_PATH, MG_SID, messageJson } from './helpers/twilio.js';
-
-const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
+import { destination, expectCreate, FROM, failedResult, MG_SID } from './helpers/twilio.js';
 
 afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
@@ -105,16 +103,7 @@ describe('checkRecipient with a default country', () => {
 describe('write with settings.defaultCountry', () => {
   it('sends the E.164 form of national and loosely formatted numbers', async () => {
     for (const to of ['+14155550100', '+442079460958']) {
-      api()
-        .post(
-          MESSAGES_PATH,
-          form([
-            ['To', to],
-            ['From', FROM],
-            ['Body', 'Hi Ann'],
-          ]),
-        )
-        .reply(201, messageJson());
+      expectCreate({ To: to, From: FROM, Body: 'Hi Ann' });
     }
     const { dest } = destination({ settings: { defaultCountry: 'US' } });
     const results = await dest.write([
@@ -128,57 +117,39 @@ describe('write with settings.defaultCountry', () => {
     const { dest } = destination({ settings: { defaultCountry: 'US' } });
     const results = await dest.write([{ to: '555-0100', first_name: 'Ann' }]);
     expect(results).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 0,
-        error: {
+      failedResult(
+        0,
+        {
           code: 'invalid_row',
           message:
             'Row 0: "to" is not a possible phone number: it is too short (got "555-0100", read with settings.defaultCountry "US")',
           retryable: false,
         },
-      },
+        0,
+      ),
     ]);
   });
 
   it('without it, refuses a national number and suggests setting it', async () => {
     const { dest } = destination();
     const [result] = await dest.write([{ to: '(415) 555-0100', first_name: 'Ann' }]);
-    expect(result).toEqual({
-      status: 'failed',
-      index: 0,
-      attempts: 0,
-      error: {
-        code: 'invalid_row',
-        message:
-          'Row 0: "to" must be a phone number in E.164 format such as +14155550100 (got "(415) 555-0100"); add a leading + and the country code, or set settings.defaultCountry (an ISO country code such as "US") to have national and loosely formatted numbers normalised',
-        retryable: false,
-      },
-    });
+    expect(result).toEqual(
+      failedResult(
+        0,
+        {
+          code: 'invalid_row',
+          message:
+            'Row 0: "to" must be a phone number in E.164 format such as +14155550100 (got "(415) 555-0100"); add a leading + and the country code, or set settings.defaultCountry (an ISO country code such as "US") to have national and loosely formatted numbers normalised',
+          retryable: false,
+        },
+        0,
+      ),
+    );
   });
 
   it('prefixes whatsapp: for a WhatsApp sender and leaves a Messaging Service recipient as it is', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', 'whatsapp:+14155550100'],
-          ['From', 'whatsapp:+15005550006'],
-          ['Body', 'Hi Ann'],
-        ]),
-      )
-      .reply(201, messageJson());
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', '+14155550100'],
-          ['MessagingServiceSid', MG_SID],
-          ['Body', 'Hi Ann'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: 'whatsapp:+14155550100', From: 'whatsapp:+15005550006', Body: 'Hi Ann' });
+    expectCreate({ To: '+14155550100', MessagingServiceSid: MG_SID, Body: 'Hi Ann' });
     const whatsapp = destination({ settings: { from: 'whatsapp:+15005550006' } }).dest;
     const service = destination({ settings: { from: MG_SID } }).dest;
     expect((await whatsapp.write([{ to: '+14155550100', first_name: 'Ann' }]))[0]?.status).toBe('sent');

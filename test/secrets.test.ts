@@ -10,15 +10,16 @@ import {
   ACCOUNT_SID,
   API,
   API_KEY_SECRET,
-  API_KEY_SID,
   AUTH_TOKEN,
   BASIC,
   baseConfig,
   errorJson,
   KEY_BASIC,
+  KEY_CREDENTIALS,
   MESSAGES_PATH,
   messageJson,
   SECRETS,
+  TOKEN_CREDENTIALS,
 } from './helpers/twilio.js';
 
 /** Everything a user could see: results, errors with their causes, validation reports. */
@@ -41,8 +42,8 @@ const rows = [
 ];
 
 const credentialSets: [string, DestinationConfig['credentials']][] = [
-  ['auth token', { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN }],
-  ['API key', { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET }],
+  ['auth token', TOKEN_CREDENTIALS],
+  ['API key', KEY_CREDENTIALS],
 ];
 
 describe('secrets never leak', () => {

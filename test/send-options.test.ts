@@ -8,18 +8,18 @@ import {
   ACCOUNT_SID,
   api,
   baseConfig,
+  createRequest,
   destination,
   errorJson,
+  expectCreate,
   FROM,
-  MESSAGES_PATH,
+  failedResult,
   MESSAGING,
   MG_SID,
-  messageJson,
+  TO,
 } from './helpers/twilio.js';
 
-const TO = '+14155550100';
 const CONTENT_SID = `HX${'d4'.repeat(16)}`;
-const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
 const sent = {
   status: 'sent',
   index: 0,
@@ -34,17 +34,7 @@ afterEach(() => {
 
 describe('send options: the exact form body', () => {
   it('sends SmartEncoded=true last when smartEncoded is set', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', 'Hi “Ann”'],
-          ['SmartEncoded', 'true'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: TO, From: FROM, Body: 'Hi “Ann”', SmartEncoded: 'true' });
     const { dest } = destination({
       settings: { smartEncoded: true, messageTemplate: 'Hi “{{first_name}}”' },
     });
@@ -52,36 +42,22 @@ describe('send options: the exact form body', () => {
   });
 
   it('sends no SmartEncoded, ValidityPeriod or ShortenUrls when they are not set', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', 'Hi Ann'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: TO, From: FROM, Body: 'Hi Ann' });
     const { dest } = destination({ settings: { smartEncoded: false, shortenUrls: false } });
     expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toMatchObject([sent]);
   });
 
   it('sends every option in one fixed order: StatusCallback, ValidityPeriod, SmartEncoded, ShortenUrls', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['MessagingServiceSid', MG_SID],
-          ['Body', 'Hi Ann, see https://example.com/a'],
-          ['MediaUrl', 'https://example.com/a.png'],
-          ['StatusCallback', 'https://hooks.example.com/status'],
-          ['ValidityPeriod', '600'],
-          ['SmartEncoded', 'true'],
-          ['ShortenUrls', 'true'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({
+      To: TO,
+      MessagingServiceSid: MG_SID,
+      Body: 'Hi Ann, see https://example.com/a',
+      MediaUrl: 'https://example.com/a.png',
+      StatusCallback: 'https://hooks.example.com/status',
+      ValidityPeriod: '600',
+      SmartEncoded: 'true',
+      ShortenUrls: 'true',
+    });
     const { dest } = destination({
       settings: {
         from: MG_SID,
@@ -98,17 +74,7 @@ describe('send options: the exact form body', () => {
 
   it("lets a row's status_callback override settings.statusCallback", async () => {
     for (const callback of ['https://hooks.example.com/row', 'https://hooks.example.com/default']) {
-      api()
-        .post(
-          MESSAGES_PATH,
-          form([
-            ['To', TO],
-            ['From', FROM],
-            ['Body', 'Hi Ann'],
-            ['StatusCallback', callback],
-          ]),
-        )
-        .reply(201, messageJson());
+      expectCreate({ To: TO, From: FROM, Body: 'Hi Ann', StatusCallback: callback });
     }
     const { dest } = destination({ settings: { statusCallback: 'https://hooks.example.com/default' } });
     const results = await dest.write([
@@ -119,18 +85,13 @@ describe('send options: the exact form body', () => {
   });
 
   it('sends ContentSid and ContentVariables (JSON, in numeric order) and no Body for a Content template', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', 'whatsapp:+14155550100'],
-          ['From', 'whatsapp:+15005550006'],
-          ['ContentSid', CONTENT_SID],
-          ['ContentVariables', '{"1":"Ann","2":"A-1","10":"Ann & \\"Bob\\""}'],
-          ['StatusCallback', 'https://hooks.example.com/status'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({
+      To: 'whatsapp:+14155550100',
+      From: 'whatsapp:+15005550006',
+      ContentSid: CONTENT_SID,
+      ContentVariables: '{"1":"Ann","2":"A-1","10":"Ann & \\"Bob\\""}',
+      StatusCallback: 'https://hooks.example.com/status',
+    });
     const { dest } = new TestConfig({
       from: 'whatsapp:+15005550006',
       contentSid: CONTENT_SID,
@@ -142,16 +103,7 @@ describe('send options: the exact form body', () => {
   });
 
   it('sends ContentSid alone when the Content template has no variables', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['MessagingServiceSid', MG_SID],
-          ['ContentSid', CONTENT_SID],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: TO, MessagingServiceSid: MG_SID, ContentSid: CONTENT_SID });
     const { dest } = new TestConfig({ from: MG_SID, contentSid: CONTENT_SID });
     expect(await dest.write([{ to: TO }])).toMatchObject([sent]);
   });
@@ -201,25 +153,22 @@ describe('Content templates: rows that fail locally', () => {
     ],
   ])('fails %s before any request', async (_name, row, code, message) => {
     const { dest } = new TestConfig(content);
-    expect(await dest.write([row])).toEqual([
-      { status: 'failed', index: 0, attempts: 0, error: { code, message, retryable: false } },
-    ]);
+    expect(await dest.write([row])).toEqual([failedResult(0, { code, message, retryable: false }, 0)]);
   });
 
   it('fails a variable that renders empty, since Twilio refuses empty template variables', async () => {
     const { dest } = new TestConfig({ ...content, contentVariables: { '1': '{{#vip}}VIP{{/vip}}' } });
     expect(await dest.write([{ to: TO, vip: false }])).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 0,
-        error: {
+      failedResult(
+        0,
+        {
           code: 'template_error',
           message:
             'Row 0: Content variable 1 (settings.contentVariables) renders empty for this row; Twilio refuses empty template variables, so fill it or give it a fixed fallback',
           retryable: false,
         },
-      },
+        0,
+      ),
     ]);
   });
 });
@@ -230,17 +179,16 @@ describe('maxSegments: a hard cap on the write path', () => {
   it('fails a message over the cap with template_error and makes no request', async () => {
     const { dest } = destination({ settings: { maxSegments: 1, messageTemplate: '{{text}}' } });
     expect(await dest.write([{ to: TO, text: long }])).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 0,
-        error: {
+      failedResult(
+        0,
+        {
           code: 'template_error',
           message:
             "Row 0: the message would take 2 segments (GSM-7), more than settings.maxSegments (1); nothing was sent. Shorten the template or this row's values, or raise maxSegments",
           retryable: false,
         },
-      },
+        0,
+      ),
     ]);
   });
 
@@ -269,29 +217,14 @@ describe('maxSegments: a hard cap on the write path', () => {
   });
 
   it('sends a message exactly at the cap, counts after Smart Encoding, and never caps an MMS', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', `“${'x'.repeat(158)}”`],
-          ['SmartEncoded', 'true'],
-        ]),
-      )
-      .reply(201, messageJson());
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', long],
-          ['MediaUrl', 'https://example.com/a.png'],
-          ['SmartEncoded', 'true'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: TO, From: FROM, Body: `“${'x'.repeat(158)}”`, SmartEncoded: 'true' });
+    expectCreate({
+      To: TO,
+      From: FROM,
+      Body: long,
+      MediaUrl: 'https://example.com/a.png',
+      SmartEncoded: 'true',
+    });
     const { dest } = destination({
       settings: { maxSegments: 1, smartEncoded: true, messageTemplate: '{{text}}' },
     });
@@ -543,37 +476,27 @@ describe('validateTargetSettings: what every message will cost', () => {
 
 describe('21610: the recipient opted out (needs the optedOut lines in the sender)', () => {
   it('reports optedOut: true and says plainly that the recipient replied STOP', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', 'Hi Ann'],
-        ]),
-      )
-      .reply(400, errorJson(21610, 400, 'Attempt to send to unsubscribed recipient'), {
+    createRequest({ To: TO, From: FROM, Body: 'Hi Ann' }).reply(
+      400,
+      errorJson(21610, 400, 'Attempt to send to unsubscribed recipient'),
+      {
         'Twilio-Request-Id': 'RQ1',
-      });
+      },
+    );
     const { dest } = destination();
     expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 1,
-        error: {
-          code: 'twilio_rejected',
-          message:
-            'Row 0: the recipient has opted out (replied STOP), so Twilio will not send to this number from this sender (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient). Suppress this recipient; they can opt back in by replying START. See https://www.twilio.com/docs/errors/21610',
-          retryable: false,
-          possiblySent: false,
-          optedOut: true,
-          httpStatus: 400,
-          twilioCode: 21610,
-          moreInfo: 'https://www.twilio.com/docs/errors/21610',
-          requestId: 'RQ1',
-        },
-      },
+      failedResult(0, {
+        code: 'twilio_rejected',
+        message:
+          'Row 0: the recipient has opted out (replied STOP), so Twilio will not send to this number from this sender (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient). Suppress this recipient; they can opt back in by replying START. See https://www.twilio.com/docs/errors/21610',
+        retryable: false,
+        possiblySent: false,
+        optedOut: true,
+        httpStatus: 400,
+        twilioCode: 21610,
+        moreInfo: 'https://www.twilio.com/docs/errors/21610',
+        requestId: 'RQ1',
+      }),
     ]);
   });
 });

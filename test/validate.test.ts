@@ -5,22 +5,30 @@ import { closedPort, startServer } from './helpers/server.js';
 import {
   ACCOUNT_SID,
   API,
-  API_KEY_SECRET,
-  API_KEY_SID,
   AUTH_TOKEN,
   api,
   baseConfig,
   errorJson,
   FROM,
   KEY_BASIC,
+  KEY_CREDENTIALS,
   MESSAGING,
   MG_SID,
 } from './helpers/twilio.js';
 
 const ACCOUNT_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}.json`;
 const NUMBERS_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/IncomingPhoneNumbers.json`;
-const keyCredentials = { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET };
+/** `validateCredentials()` of a destination with API key credentials. */
+const validateKey = () =>
+  new TwilioDestination(baseConfig({ credentials: KEY_CREDENTIALS })).validateCredentials();
 const account = (status: string, type: string) => ({ sid: ACCOUNT_SID, status, type, friendly_name: 'Acme' });
+
+/** An issue whose message contains `text`. */
+const issueWith = (field: string, code: string, text: string) => ({
+  field,
+  code,
+  message: expect.stringContaining(text),
+});
 
 describe('validateCredentials', () => {
   it('reports an active full account as ok with its status and type', async () => {
@@ -40,11 +48,7 @@ describe('validateCredentials', () => {
     const result = await new TwilioDestination(baseConfig()).validateCredentials();
     expect(result.ok).toBe(true);
     expect(result.warnings).toEqual([
-      {
-        field: 'credentials.accountSid',
-        code: 'trial_account',
-        message: expect.stringContaining('verified phone numbers'),
-      },
+      issueWith('credentials.accountSid', 'trial_account', 'verified phone numbers'),
     ]);
   });
 
@@ -129,18 +133,12 @@ describe('validateCredentials', () => {
       .get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`)
       .query({ PageSize: '1' })
       .reply(200, { messages: [] });
-    const result = await new TwilioDestination(
-      baseConfig({ credentials: keyCredentials }),
-    ).validateCredentials();
+    const result = await validateKey();
     expect(result).toEqual({
       ok: true,
       errors: [],
       warnings: [
-        {
-          field: 'credentials.apiKeySid',
-          code: 'account_status_unknown',
-          message: expect.stringContaining('status and type could not be checked'),
-        },
+        issueWith('credentials.apiKeySid', 'account_status_unknown', 'status and type could not be checked'),
       ],
       info: {},
     });
@@ -158,9 +156,7 @@ describe('validateCredentials', () => {
       .get(`/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`)
       .query({ PageSize: '1' })
       .reply(status, errorJson(status === 500 ? 20500 : 20003, status));
-    const result = await new TwilioDestination(
-      baseConfig({ credentials: keyCredentials }),
-    ).validateCredentials();
+    const result = await validateKey();
     expect(result.ok).toBe(ok);
     expect([...result.errors, ...result.warnings].map((issue) => issue.code)).toEqual([code]);
   });
@@ -172,7 +168,7 @@ describe('validateCredentials', () => {
       res.end(JSON.stringify(errorJson(20003, 401)));
       void server.close();
     });
-    const result = await new TwilioDestination(baseConfig({ credentials: keyCredentials }), {
+    const result = await new TwilioDestination(baseConfig({ credentials: KEY_CREDENTIALS }), {
       apiBaseUrl: server.url,
     }).validateCredentials();
     expect(result.errors.map((e) => e.code)).toEqual(['network_error']);
@@ -181,9 +177,7 @@ describe('validateCredentials', () => {
 
   it('accepts a full-permission API key on /Accounts directly', async () => {
     nock(API).get(ACCOUNT_PATH).reply(200, account('active', 'Full'));
-    const result = await new TwilioDestination(
-      baseConfig({ credentials: keyCredentials }),
-    ).validateCredentials();
+    const result = await validateKey();
     expect(result).toEqual({
       ok: true,
       errors: [],
@@ -227,11 +221,7 @@ describe('validateTargetSettings', () => {
     const result = await new TwilioDestination(baseConfig()).validateTargetSettings();
     expect(result.ok).toBe(false);
     expect(result.errors).toEqual([
-      {
-        field: 'settings.from',
-        code: 'sender_not_owned',
-        message: expect.stringContaining('error 21606 for every row'),
-      },
+      issueWith('settings.from', 'sender_not_owned', 'error 21606 for every row'),
     ]);
   });
 
@@ -298,6 +288,33 @@ describe('validateTargetSettings', () => {
       ['settings.messageTemplate', 'template_syntax'],
     ]);
     expect(result.errors[1]?.message).toMatch(/line 1, column 4/);
+  });
+
+  it('refuses a tag that swallows the next one, pointing at it, instead of listing it as a field', async () => {
+    const result = await new TwilioDestination(
+      baseConfig({ settings: { from: 'Acme', messageTemplate: 'Hi {{first_name, your order {{order_id}}' } }),
+    ).validateTargetSettings();
+    expect(result.ok).toBe(false);
+    expect(result.errors).toEqual([
+      {
+        field: 'settings.messageTemplate',
+        code: 'template_syntax',
+        message: expect.stringMatching(
+          /^Invalid field name "first_name, your order \{\{order_id" in the tag at line 1, column 4 \(position 3\): it contains "\{\{"/,
+        ),
+      },
+    ]);
+    expect(result.info['fields']).toBeUndefined();
+  });
+
+  it('refuses a template nested 5,000 sections deep with a validation error instead of throwing', async () => {
+    const messageTemplate = `${'{{#a}}'.repeat(5000)}x${'{{/a}}'.repeat(5000)}`;
+    const result = await new TwilioDestination(
+      baseConfig({ settings: { from: 'Acme', messageTemplate } }),
+    ).validateTargetSettings();
+    expect(result.errors.map((e) => [e.field, e.code])).toEqual([
+      ['settings.messageTemplate', 'template_too_deep'],
+    ]);
   });
 
   it('refuses partials and fixed text over 1,600 characters', async () => {

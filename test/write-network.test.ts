@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TwilioDestination } from '../src/destination.js';
 import { closedPort, startServer } from './helpers/server.js';
-import { baseConfig, messageJson } from './helpers/twilio.js';
+import { baseConfig, failedResult, messageJson, sentResult } from './helpers/twilio.js';
 
 const TO = '+14155550100';
 const rows = (n: number) => Array.from({ length: n }, (_, i) => ({ to: TO, first_name: `N${i}` }));
@@ -56,19 +56,20 @@ describe('write over real HTTP', () => {
     const { d, waits } = dest(url);
     const [result] = await d.write(rows(1));
     expect(waits).toEqual([expect.any(Number), expect.any(Number), expect.any(Number)]);
-    expect(result).toEqual({
-      status: 'failed',
-      index: 0,
-      attempts: 4,
-      error: {
-        code: 'network_error',
-        message: expect.stringMatching(
-          /^Row 0: Could not complete POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json on 127\.0\.0\.1:\d+: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) after all retries; the request never reached Twilio$/,
-        ),
-        retryable: true,
-        possiblySent: false,
-      },
-    });
+    expect(result).toEqual(
+      failedResult(
+        0,
+        {
+          code: 'network_error',
+          message: expect.stringMatching(
+            /^Row 0: Could not complete POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json on 127\.0\.0\.1:\d+: ECONNREFUSED \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) after all retries; the request never reached Twilio$/,
+          ),
+          retryable: true,
+          possiblySent: false,
+        },
+        4,
+      ),
+    );
   });
 
   it('never resends a request that timed out after the write when the duplicate check is off', async () => {
@@ -76,18 +77,15 @@ describe('write over real HTTP', () => {
     const { d } = dest(s.url, { timeoutMs: 100, duplicateCheck: false });
     const [result] = await d.write(rows(1));
     expect(s.received).toHaveLength(1);
-    expect(result).toEqual({
-      status: 'failed',
-      index: 0,
-      attempts: 1,
-      error: {
+    expect(result).toEqual(
+      failedResult(0, {
         code: 'network_error',
         message:
           'Row 0: Twilio did not answer within 100 ms after the request was sent; the message may exist, so the row was not sent again (duplicateCheck is off): check before sending it again',
         retryable: false,
         possiblySent: true,
-      },
-    });
+      }),
+    );
   });
 
   it('retries a timeout once the duplicate check found no message', async () => {
@@ -107,17 +105,16 @@ describe('write over real HTTP', () => {
     const s = await server((req) => req.socket.destroy());
     const { d } = dest(s.url, { retry: { retries: 1 }, duplicateCheck: false });
     const [result] = await d.write(rows(1));
-    expect(result).toMatchObject({
-      attempts: 1,
-      error: {
+    expect(result).toMatchObject(
+      failedResult(0, {
         code: 'network_error',
         retryable: false,
         possiblySent: true,
         message: expect.stringContaining(
           'after the request was sent; the message may exist, so the row was not sent again',
         ),
-      },
-    });
+      }),
+    );
   });
 
   it('fails cleanly when an answer is larger than the read limit', async () => {
@@ -127,17 +124,16 @@ describe('write over real HTTP', () => {
     });
     const { d } = dest(s.url);
     const [result] = await d.write(rows(1));
-    expect(result).toMatchObject({
-      attempts: 1,
-      error: {
+    expect(result).toMatchObject(
+      failedResult(0, {
         code: 'server_error',
         possiblySent: true,
         retryable: false,
         httpStatus: 201,
         requestId: 'RQ-big',
         message: expect.stringContaining('larger than 1048576 bytes'),
-      },
-    });
+      }),
+    );
   });
 
   it('stops at an abort: cancels the request in flight and sends nothing after it', async () => {
@@ -154,27 +150,14 @@ describe('write over real HTTP', () => {
     const results = await d.write(rows(4), { signal: controller.signal });
     expect(s.received).toHaveLength(2);
     expect(results).toEqual([
-      {
-        status: 'sent',
-        index: 0,
-        attempts: 1,
-        messageSid: 'SM1',
-        twilioStatus: 'queued',
-        segments: 1,
-        requestId: 'RQ-SM1',
-      },
-      {
-        status: 'failed',
-        index: 1,
-        attempts: 1,
-        error: {
-          code: 'aborted',
-          message:
-            "Row 1: the write was aborted while this row's request was in flight; Twilio may have created the message, so check before sending it again",
-          retryable: false,
-          possiblySent: true,
-        },
-      },
+      sentResult(0, { messageSid: 'SM1', requestId: 'RQ-SM1' }),
+      failedResult(1, {
+        code: 'aborted',
+        message:
+          "Row 1: the write was aborted while this row's request was in flight; Twilio may have created the message, so check before sending it again",
+        retryable: false,
+        possiblySent: true,
+      }),
       ...[2, 3].map((index) => ({
         status: 'failed',
         index,

@@ -2,32 +2,22 @@ import nock from 'nock';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VERSION } from '../src/version.js';
 import {
-  ACCOUNT_SID,
-  API,
-  API_KEY_SECRET,
-  API_KEY_SID,
   api,
   BASIC,
+  createRequest,
   destination,
   errorJson,
+  expectCreate,
   FROM,
+  failedResult,
   KEY_BASIC,
+  KEY_CREDENTIALS,
   MESSAGES_PATH,
   MG_SID,
   messageJson,
+  sentResult,
+  TO,
 } from './helpers/twilio.js';
-
-const TO = '+14155550100';
-const form = (fields: [string, string][]) => new URLSearchParams(fields).toString();
-const sent = (index: number, extra: Record<string, unknown> = {}) => ({
-  status: 'sent',
-  index,
-  attempts: 1,
-  messageSid: `SM${'0'.repeat(31)}1`,
-  twilioStatus: 'queued',
-  segments: 1,
-  ...extra,
-});
 
 afterEach(() => {
   expect(nock.pendingMocks()).toEqual([]);
@@ -35,35 +25,21 @@ afterEach(() => {
 
 describe('write: the request', () => {
   it('posts the exact form body and headers, and reports the sent message', async () => {
-    api()
+    createRequest({ To: TO, From: FROM, Body: 'Hi Ann & <Bob> "x"' })
       .matchHeader('content-type', 'application/x-www-form-urlencoded')
       .matchHeader('accept', 'application/json')
       .matchHeader('user-agent', `twilio-destination/${VERSION} node/${process.version}`)
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', 'Hi Ann & <Bob> "x"'],
-        ]),
-      )
       .reply(201, messageJson(), { 'Twilio-Request-Id': 'RQ123' });
     const { dest } = destination();
     const results = await dest.write([{ to: ` ${TO} `, first_name: 'Ann & <Bob> "x"' }]);
-    expect(results).toEqual([sent(0, { requestId: 'RQ123' })]);
+    expect(results).toEqual([sentResult(0, { requestId: 'RQ123' })]);
   });
 
   it('sends MessagingServiceSid without From for a Messaging Service and leaves out a "0" segment count', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', 'whatsapp:+14155550100'],
-          ['MessagingServiceSid', MG_SID],
-          ['Body', 'Hi Ann'],
-        ]),
-      )
-      .reply(201, messageJson({ status: 'accepted', num_segments: '0', from: null }));
+    expectCreate(
+      { To: 'whatsapp:+14155550100', MessagingServiceSid: MG_SID, Body: 'Hi Ann' },
+      { status: 'accepted', num_segments: '0', from: null },
+    );
     const { dest } = destination({ settings: { from: MG_SID } });
     const results = await dest.write([{ to: 'whatsapp:+14155550100', first_name: 'Ann' }]);
     expect(results).toEqual([
@@ -72,36 +48,24 @@ describe('write: the request', () => {
   });
 
   it('authenticates with an API key while keeping the Account SID in the path', async () => {
-    nock(API, { reqheaders: { authorization: KEY_BASIC } })
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', 'Hi Ann'],
-        ]),
-      )
-      .reply(201, messageJson());
+    createRequest({ To: TO, From: FROM, Body: 'Hi Ann' }, KEY_BASIC).reply(201, messageJson());
     const { dest } = destination({
-      credentials: { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+      credentials: KEY_CREDENTIALS,
     });
-    expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([sent(0)]);
+    expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([sentResult(0)]);
   });
 
   it('sends one MediaUrl per URL in order, a StatusCallback, and reads mapped columns', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', 'Look: great news'],
-          ['MediaUrl', 'https://example.com/a.png'],
-          ['MediaUrl', 'http://example.com/b.jpg'],
-          ['StatusCallback', 'https://hooks.example.com/status'],
-        ]),
-      )
-      .reply(201, messageJson({ sid: 'MM1', num_media: '2' }));
+    expectCreate(
+      {
+        To: TO,
+        From: FROM,
+        Body: 'Look: great news',
+        MediaUrl: ['https://example.com/a.png', 'http://example.com/b.jpg'],
+        StatusCallback: 'https://hooks.example.com/status',
+      },
+      { sid: 'MM1', num_media: '2' },
+    );
     const { dest } = destination({
       settings: { messageTemplate: 'Look: {{body}}' },
       mapping: { to: 'phone', body: 'text', media_url: 'images', status_callback: 'hook' },
@@ -115,54 +79,35 @@ describe('write: the request', () => {
         hook: 'https://hooks.example.com/status',
       },
     ]);
-    expect(results).toEqual([sent(0, { messageSid: 'MM1' })]);
+    expect(results).toEqual([sentResult(0, { messageSid: 'MM1' })]);
   });
 
   it('sends an MMS with media and no Body when the template renders empty', async () => {
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['MediaUrl', 'https://example.com/a.png'],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: TO, From: FROM, MediaUrl: 'https://example.com/a.png' });
     const { dest } = destination({ settings: { messageTemplate: '{{#note}}{{note}}{{/note}}' } });
-    expect(await dest.write([{ to: TO, media_url: 'https://example.com/a.png' }])).toEqual([sent(0)]);
+    expect(await dest.write([{ to: TO, media_url: 'https://example.com/a.png' }])).toEqual([sentResult(0)]);
   });
 
   it('sends a body of exactly 1,600 characters and refuses 1,601 without a request', async () => {
     const exact = 'x'.repeat(1600);
-    api()
-      .post(
-        MESSAGES_PATH,
-        form([
-          ['To', TO],
-          ['From', FROM],
-          ['Body', exact],
-        ]),
-      )
-      .reply(201, messageJson());
+    expectCreate({ To: TO, From: FROM, Body: exact });
     const { dest } = destination({ settings: { messageTemplate: '{{text}}' } });
     const results = await dest.write([
       { to: TO, text: exact },
       { to: TO, text: `${exact}y` },
     ]);
     expect(results).toEqual([
-      sent(0),
-      {
-        status: 'failed',
-        index: 1,
-        attempts: 0,
-        error: {
+      sentResult(0),
+      failedResult(
+        1,
+        {
           code: 'template_error',
           message:
             "Row 1: the rendered message is 1601 characters; Twilio accepts at most 1600 (error 21617). Shorten the template or this row's values",
           retryable: false,
         },
-      },
+        0,
+      ),
     ]);
   });
 
@@ -195,12 +140,7 @@ describe('write: rows that fail locally make no request', () => {
   ])('fails %j with %s', async (row, code) => {
     const { dest } = destination();
     const [result] = await dest.write([row]);
-    expect(result).toMatchObject({
-      status: 'failed',
-      index: 0,
-      attempts: 0,
-      error: { code, retryable: false },
-    });
+    expect(result).toMatchObject(failedResult(0, { code, retryable: false }, 0));
   });
 
   it('names the row, the field and the expected format', async () => {
@@ -224,12 +164,11 @@ describe('write: rows that fail locally make no request', () => {
     });
     const { dest } = destination();
     expect(await dest.write([row])).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 0,
-        error: { code: 'invalid_row', message: 'Row 0: the row could not be read (boom)', retryable: false },
-      },
+      failedResult(
+        0,
+        { code: 'invalid_row', message: 'Row 0: the row could not be read (boom)', retryable: false },
+        0,
+      ),
     ]);
   });
 });
@@ -249,23 +188,18 @@ describe('write: Twilio answers', () => {
       { to: TO, first_name: 'B' },
     ]);
     expect(results).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 1,
-        error: {
-          code: 'twilio_rejected',
-          message:
-            "Row 0: Twilio rejected the message (HTTP 400, Twilio error 21211: The 'To' number +15005550001 is not a valid phone number.). See https://www.twilio.com/docs/errors/21211",
-          retryable: false,
-          possiblySent: false,
-          httpStatus: 400,
-          twilioCode: 21211,
-          moreInfo: 'https://www.twilio.com/docs/errors/21211',
-          requestId: 'RQ9',
-        },
-      },
-      sent(1),
+      failedResult(0, {
+        code: 'twilio_rejected',
+        message:
+          "Row 0: Twilio rejected the message (HTTP 400, Twilio error 21211: The 'To' number +15005550001 is not a valid phone number.). See https://www.twilio.com/docs/errors/21211",
+        retryable: false,
+        possiblySent: false,
+        httpStatus: 400,
+        twilioCode: 21211,
+        moreInfo: 'https://www.twilio.com/docs/errors/21211',
+        requestId: 'RQ9',
+      }),
+      sentResult(1),
     ]);
   });
 
@@ -294,7 +228,7 @@ describe('write: Twilio answers', () => {
       .reply(201, messageJson());
     const { dest } = destination();
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
-    expect(result).toEqual(sent(0, { attempts: 2 }));
+    expect(result).toEqual(sentResult(0, { attempts: 2 }));
   });
 
   it.each([
@@ -317,12 +251,9 @@ describe('write: Twilio answers', () => {
         { to: TO, first_name: 'C' },
         { to: 'invalid', first_name: 'D' },
       ]);
-      expect(results[0]).toEqual(sent(0));
-      expect(results[1]).toEqual({
-        status: 'failed',
-        index: 1,
-        attempts: 1,
-        error: {
+      expect(results[0]).toEqual(sentResult(0));
+      expect(results[1]).toEqual(
+        failedResult(1, {
           code: expected,
           message: expect.any(String),
           retryable: false,
@@ -331,8 +262,8 @@ describe('write: Twilio answers', () => {
           twilioCode: code,
           moreInfo: `https://www.twilio.com/docs/errors/${code}`,
           requestId: 'RQ2',
-        },
-      });
+        }),
+      );
       for (const index of [2, 3]) {
         expect(results[index]).toEqual({
           status: 'failed',
@@ -352,21 +283,16 @@ describe('write: Twilio answers', () => {
     api().post(MESSAGES_PATH).reply(201, '<html>oops</html>', { 'Twilio-Request-Id': 'RQ5' });
     const { dest } = destination();
     expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 1,
-        error: {
-          code: 'server_error',
-          message: expect.stringMatching(
-            /^Row 0: Twilio accepted the request \(HTTP 201\) but its answer could not be read/,
-          ),
-          retryable: false,
-          possiblySent: true,
-          httpStatus: 201,
-          requestId: 'RQ5',
-        },
-      },
+      failedResult(0, {
+        code: 'server_error',
+        message: expect.stringMatching(
+          /^Row 0: Twilio accepted the request \(HTTP 201\) but its answer could not be read/,
+        ),
+        retryable: false,
+        possiblySent: true,
+        httpStatus: 201,
+        requestId: 'RQ5',
+      }),
     ]);
   });
 
@@ -395,7 +321,7 @@ describe('write: retries', () => {
       .times(4)
       .reply(200, { messages: [] });
     const { dest, waits } = destination({}, { duplicateCheck: { pauseMs: 7 } });
-    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sent(0, { attempts: 3 })]);
+    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sentResult(0, { attempts: 3 })]);
     // Each retry waits for the second look (7 ms), then for its backoff.
     expect(waits).toEqual([7, 1000, 7, 2000]);
   });
@@ -416,7 +342,7 @@ describe('write: retries', () => {
       .post(MESSAGES_PATH)
       .reply(201, messageJson());
     const { dest, waits } = destination();
-    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sent(0, { attempts: 3 })]);
+    expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([sentResult(0, { attempts: 3 })]);
     expect(waits).toEqual([5000, 2000]);
   });
 
@@ -441,33 +367,27 @@ describe('write: retries', () => {
     ]);
     expect(waits).toEqual([]);
     expect(results).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 1,
-        error: {
-          code: 'rate_limited',
-          message:
-            'Row 0: rate limited (HTTP 429, Twilio error 20429: Error). Twilio asked to wait 2 min before sending more (Retry-After); send the failed rows again after that',
-          retryable: true,
-          possiblySent: false,
-          httpStatus: 429,
-          twilioCode: 20429,
-          moreInfo: 'https://www.twilio.com/docs/errors/20429',
-        },
-      },
-      {
-        status: 'failed',
-        index: 1,
-        attempts: 0,
-        error: {
+      failedResult(0, {
+        code: 'rate_limited',
+        message:
+          'Row 0: rate limited (HTTP 429, Twilio error 20429: Error). Twilio asked to wait 2 min before sending more (Retry-After); send the failed rows again after that',
+        retryable: true,
+        possiblySent: false,
+        httpStatus: 429,
+        twilioCode: 20429,
+        moreInfo: 'https://www.twilio.com/docs/errors/20429',
+      }),
+      failedResult(
+        1,
+        {
           code: 'rate_limited',
           message:
             'Not sent: the batch stopped at row 0 because Twilio rate-limited the account. Twilio asked to wait 2 min before sending more (Retry-After); send the failed rows again after that',
           retryable: true,
           possiblySent: false,
         },
-      },
+        0,
+      ),
     ]);
   });
 
@@ -487,11 +407,8 @@ describe('write: retries', () => {
     const { dest, waits } = destination({}, { duplicateCheck: false });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([]);
-    expect(result).toEqual({
-      status: 'failed',
-      index: 0,
-      attempts: 1,
-      error: {
+    expect(result).toEqual(
+      failedResult(0, {
         code: 'server_error',
         message:
           'Row 0: Twilio failed (HTTP 500, Twilio error 20500: Error) after the request was sent; the message may exist, so the row was not sent again (duplicateCheck is off): check before sending it again',
@@ -501,8 +418,8 @@ describe('write: retries', () => {
         twilioCode: 20500,
         moreInfo: 'https://www.twilio.com/docs/errors/20500',
         requestId: 'RQ7',
-      },
-    });
+      }),
+    );
   });
 
   it('reports server_error, not sent and retryable, when 5xx outlast the retries and no message exists', async () => {
@@ -592,16 +509,17 @@ describe('write: bodies', () => {
   it('refuses a body of only white space when there is no media', async () => {
     const { dest } = destination({ settings: { messageTemplate: '{{#x}}{{x}}{{/x}}  ' } });
     const [result] = await dest.write([{ to: TO }]);
-    expect(result).toEqual({
-      status: 'failed',
-      index: 0,
-      attempts: 0,
-      error: {
-        code: 'template_error',
-        message:
-          'Row 0: the rendered message is empty and the row has no media_url; Twilio needs a body or media (error 21602)',
-        retryable: false,
-      },
-    });
+    expect(result).toEqual(
+      failedResult(
+        0,
+        {
+          code: 'template_error',
+          message:
+            'Row 0: the rendered message is empty and the row has no media_url; Twilio needs a body or media (error 21602)',
+          retryable: false,
+        },
+        0,
+      ),
+    );
   });
 });

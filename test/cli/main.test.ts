@@ -6,6 +6,7 @@ import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isEntryPoint, processContext } from '../../src/cli/main.js';
+import { TwilioDestination } from '../../src/index.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import {
   CSV_ROWS,
@@ -372,6 +373,26 @@ describe('validate', () => {
       /^Credentials: ok\n {2}account: \{"status":"active","type":"Full"\}\nTarget settings: ok\n/,
     );
     expect(run.stdout).toContain('  fields: ["first_name","order_id"]');
+  });
+
+  it('shows the library message for a tag that swallows the next one, and exits 2', async () => {
+    const template = 'Hi {{first_name, your order {{order_id}}';
+    const run = await runCli(
+      ['validate', '--api-base-url', sim.url, '--from', '+15551234567', '--template', template],
+      {
+        env: envFor(sim),
+      },
+    );
+    const library = await new TwilioDestination({
+      credentials: sim.credentials,
+      settings: { from: '+15551234567', messageTemplate: template },
+    }).validateTargetSettings();
+    const message = library.errors[0]?.message as string;
+    expect(message).toMatch(
+      /^Invalid field name "first_name, your order \{\{order_id" in the tag at line 1, column 4/,
+    );
+    expect(run.code).toBe(2);
+    expect(run.stdout).toContain(`[template_syntax]: ${message}\n`);
   });
 
   it('reports refused credentials and exits 2, never printing the token', async () => {

@@ -1,3 +1,7 @@
+/**
+ * Shared fixtures for tests against Twilio's REST API through nock: credentials, Twilio-shaped bodies, a
+ * destination with recorded sleeps, and `expectCreate`, the one nock scope for a create request.
+ */
 import nock from 'nock';
 import type { DestinationOptions } from '../../src/config/index.js';
 import { TwilioDestination } from '../../src/destination.js';
@@ -14,6 +18,15 @@ export const MESSAGING = 'https://messaging.twilio.com';
 export const MESSAGES_PATH = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json`;
 export const BASIC = `Basic ${Buffer.from(`${ACCOUNT_SID}:${AUTH_TOKEN}`).toString('base64')}`;
 export const KEY_BASIC = `Basic ${Buffer.from(`${API_KEY_SID}:${API_KEY_SECRET}`).toString('base64')}`;
+
+/** Account SID + Auth Token credentials. */
+export const TOKEN_CREDENTIALS = { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN };
+/** API key credentials of the same account. */
+export const KEY_CREDENTIALS = {
+  accountSid: ACCOUNT_SID,
+  apiKeySid: API_KEY_SID,
+  apiKeySecret: API_KEY_SECRET,
+};
 
 /** Every secret the suite uses; the secrets test checks none leaks. */
 export const SECRETS = [AUTH_TOKEN, API_KEY_SECRET, BASIC, KEY_BASIC, BASIC.slice(6), KEY_BASIC.slice(6)];
@@ -90,4 +103,54 @@ export function destination(config: ConfigOverrides = {}, options: DestinationOp
 
 export function api() {
   return nock(API, { reqheaders: { authorization: BASIC } });
+}
+
+/** The recipient most tests send to. */
+export const TO = '+14155550100';
+
+/** A create request's form fields in order; an array repeats its key (`MediaUrl`). */
+export type CreateFields = Readonly<Record<string, string | readonly string[]>>;
+
+/** The exact form body Twilio receives for `fields`. */
+export function createForm(fields: CreateFields): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields)) {
+    for (const item of typeof value === 'string' ? [value] : value) params.append(key, item);
+  }
+  return params.toString();
+}
+
+/**
+ * A create request (POST Messages.json) whose form body is exactly `fields`, with the account's Basic auth
+ * (or `authorization`), still to be answered: `createRequest(fields).reply(500, errorJson(…))`.
+ */
+export function createRequest(fields: CreateFields, authorization = BASIC): nock.Interceptor {
+  return nock(API, { reqheaders: { authorization } }).post(MESSAGES_PATH, createForm(fields));
+}
+
+/** Expects one create request with exactly `fields` and answers 201 with `messageJson(message)`. */
+export function expectCreate(fields: CreateFields, message: Record<string, unknown> = {}): nock.Scope {
+  return createRequest(fields).reply(201, messageJson(message));
+}
+
+/** The `sent` result of row `index` answered by `messageJson()`, with `extra` fields. */
+export function sentResult(index: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    status: 'sent',
+    index,
+    attempts: 1,
+    messageSid: `SM${'0'.repeat(31)}1`,
+    twilioStatus: 'queued',
+    segments: 1,
+    ...extra,
+  };
+}
+
+/** The `failed` result of row `index` after `attempts` create requests. */
+export function failedResult(
+  index: number,
+  error: Record<string, unknown>,
+  attempts = 1,
+): Record<string, unknown> {
+  return { status: 'failed', index, attempts, error };
 }

@@ -8,6 +8,7 @@ import {
   destination,
   errorJson,
   FROM,
+  failedResult,
   MESSAGES_PATH,
   MG_SID,
   messageJson,
@@ -279,11 +280,8 @@ describe('duplicate-safe retries', () => {
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
     // The look-up is a GET, safe to repeat: two more tries, then no resend.
     expect(waits).toEqual([1000, 2000]);
-    expect(result).toEqual({
-      status: 'failed',
-      index: 0,
-      attempts: 1,
-      error: {
+    expect(result).toEqual(
+      failedResult(0, {
         code: 'server_error',
         message: `Row 0: Twilio answered HTTP 500, Twilio error 20500: Error, and checking whether Twilio had created the message failed too (Twilio answered HTTP 503, code 20503 to GET /2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?To=%2B14155550100&From=%2B15005550006&PageSize=50: Unavailable); it may exist, so check before sending this row again`,
         retryable: false,
@@ -292,8 +290,8 @@ describe('duplicate-safe retries', () => {
         twilioCode: 20500,
         moreInfo: 'https://www.twilio.com/docs/errors/20500',
         requestId: 'RQ-post',
-      },
-    });
+      }),
+    );
   });
 
   it('retries a failed look-up page before concluding', async () => {
@@ -327,32 +325,26 @@ describe('duplicate-safe retries', () => {
       { to: TO, first_name: 'Bob' },
     ]);
     expect(results).toEqual([
-      {
-        status: 'failed',
-        index: 0,
-        attempts: 1,
-        error: {
-          code: 'auth_failed',
-          message: expect.stringMatching(
-            /^Twilio refused the credentials .*\(this answered the check for a message an earlier attempt may have created, so it may exist: check before sending this row again\)$/,
-          ),
-          retryable: false,
-          possiblySent: true,
-          httpStatus: 401,
-          twilioCode: 20003,
-          moreInfo: 'https://www.twilio.com/docs/errors/20003',
-        },
-      },
-      {
-        status: 'failed',
-        index: 1,
-        attempts: 0,
-        error: {
+      failedResult(0, {
+        code: 'auth_failed',
+        message: expect.stringMatching(
+          /^Twilio refused the credentials .*\(this answered the check for a message an earlier attempt may have created, so it may exist: check before sending this row again\)$/,
+        ),
+        retryable: false,
+        possiblySent: true,
+        httpStatus: 401,
+        twilioCode: 20003,
+        moreInfo: 'https://www.twilio.com/docs/errors/20003',
+      }),
+      failedResult(
+        1,
+        {
           code: 'auth_failed',
           message: expect.stringMatching(/^Not sent: the batch stopped at row 0/),
           retryable: false,
         },
-      },
+        0,
+      ),
     ]);
   });
 

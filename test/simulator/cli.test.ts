@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main, parseCliOptions, run, USAGE } from '../../src/simulator/cli.js';
 import { DEFAULT_ACCOUNT_SID, DEFAULT_AUTH_TOKEN, type TwilioSimulator } from '../../src/simulator/index.js';
+import { captureLines } from '../helpers/lines.js';
 import { basic, call } from './client.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,16 +16,6 @@ afterEach(async () => {
   await running?.close();
   running = undefined;
 });
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    output: { log: (line: string) => out.push(line), error: (line: string) => err.push(line) },
-  };
-}
 
 describe('parseCliOptions', () => {
   it('defaults to port 4010 on 127.0.0.1', () => {
@@ -59,7 +50,7 @@ describe('parseCliOptions', () => {
 
 describe('main', () => {
   it('prints the URL and the credentials it accepts', async () => {
-    const { out, output } = capture();
+    const { out, output } = captureLines();
     const result = await main(['--port', '0'], output);
     running = result.simulator;
     expect(result.exitCode).toBe(0);
@@ -83,13 +74,13 @@ describe('main', () => {
   });
 
   it('prints the usage for --help and starts nothing', async () => {
-    const { out, output } = capture();
+    const { out, output } = captureLines();
     expect(await main(['--help'], output)).toEqual({ simulator: undefined, exitCode: 0 });
     expect(out).toEqual([USAGE]);
   });
 
   it('explains a bad argument and exits with 2', async () => {
-    const { err, output } = capture();
+    const { err, output } = captureLines();
     expect(await main(['--port', 'x'], output)).toEqual({ simulator: undefined, exitCode: 2 });
     expect(err[0]).toContain('--port must be a number');
     expect(err[0]).toContain('Usage:');

@@ -1,25 +1,9 @@
 import fc from 'fast-check';
-import Mustache from 'mustache';
-import { describe, expect, it, vi } from 'vitest';
-import { type CompiledTemplate, compileTemplate } from '../../src/template/template.js';
+import { describe, expect, it } from 'vitest';
+import { MAX_RENDER_STEPS, MAX_RENDERED_LENGTH } from '../../src/template/index.js';
+import { compile, countingArray, render, renderText } from '../helpers/template.js';
 
-function compile(source: string): CompiledTemplate {
-  const result = compileTemplate(source);
-  if (!result.ok) throw new Error(`expected ${JSON.stringify(source)} to compile: ${result.message}`);
-  return result.template;
-}
-
-function render(source: string, row: Record<string, unknown>): ReturnType<CompiledTemplate['render']> {
-  return compile(source).render(row);
-}
-
-function renderText(source: string, row: Record<string, unknown>): string {
-  const result = render(source, row);
-  if (!result.ok) throw new Error(`expected a text, got: ${result.message}`);
-  return result.text;
-}
-
-describe('compileTemplate: rendering', () => {
+describe('render', () => {
   it.each<[string, string, Record<string, unknown>, string]>([
     ['keeps text without tags as it is', 'Your order has shipped.', {}, 'Your order has shipped.'],
     ['renders an empty template as an empty text', '', {}, ''],
@@ -130,75 +114,6 @@ describe('compileTemplate: rendering', () => {
     expect(renderText(source, row)).toBe(expected);
   });
 
-  it.each<[string, unknown, string]>([
-    [
-      'leaves out undefined, functions and symbols in objects',
-      { a: undefined, b: () => 1, c: Symbol('s'), d: 1 },
-      '{"d":1}',
-    ],
-    [
-      'writes undefined, functions and symbols in arrays as null',
-      [undefined, () => 1, Symbol('s')],
-      '[null,null,null]',
-    ],
-    ['writes non-finite numbers as null', [Number.NaN, Number.POSITIVE_INFINITY, -0], '[null,null,0]'],
-    ['writes nested dates as quoted ISO 8601', { at: new Date(0) }, '{"at":"1970-01-01T00:00:00.000Z"}'],
-    ['writes nested bigints as their digits', { id: 9007199254740993n }, '{"id":9007199254740993}'],
-    ['writes nested booleans and null', { t: true, f: false, n: null }, '{"t":true,"f":false,"n":null}'],
-    [
-      'accepts an object used twice without a cycle',
-      (() => {
-        const shared = { x: 1 };
-        return { a: shared, b: [shared] };
-      })(),
-      '{"a":{"x":1},"b":[{"x":1}]}',
-    ],
-    ['writes a Map the way JSON.stringify does', new Map([['a', 1]]), '{}'],
-    ['ignores an own toJSON method instead of calling it', { toJSON: () => 'called', a: 1 }, '{"a":1}'],
-  ])('JSON: %s', (_name, value, expected) => {
-    expect(renderText('{{v}}', { v: value })).toBe(expected);
-  });
-
-  it('writes plain data exactly as JSON.stringify does', () => {
-    fc.assert(
-      fc.property(fc.oneof(fc.array(fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue())), (value) => {
-        expect(renderText('{{v}}', { v: value })).toBe(JSON.stringify(value));
-      }),
-    );
-  });
-
-  it('never calls a function that a toJSON or section lambda would call', () => {
-    const lambda = vi.fn(() => 'called');
-    const toJSON = vi.fn(() => 'called');
-    render('{{#l}}x{{/l}}{{^l}}y{{/l}}{{o}}', { l: lambda, o: { toJSON } });
-    expect(lambda).not.toHaveBeenCalled();
-    expect(toJSON).not.toHaveBeenCalled();
-  });
-
-  it('ignores a Date own toISOString and uses the real date', () => {
-    const when = new Date(0);
-    Object.defineProperty(when, 'toISOString', { value: () => 'fake' });
-    expect(renderText('{{when}}', { when })).toBe('1970-01-01T00:00:00.000Z');
-  });
-
-  it('ignores a change to the global mustache delimiters', () => {
-    const saved = Mustache.tags;
-    Mustache.tags = ['<%', '%>'];
-    try {
-      expect(renderText('{{a}} <%a%>', { a: 'x' })).toBe('x <%a%>');
-    } finally {
-      Mustache.tags = saved;
-    }
-  });
-
-  it('does not parse again when rendering', () => {
-    const template = compile('Hi {{name}}');
-    const parse = vi.spyOn(Mustache.Writer.prototype, 'parse');
-    template.render({ name: 'a' });
-    template.render({ name: 'b' });
-    expect(parse).not.toHaveBeenCalled();
-  });
-
   it('renders the same template for many rows independently', () => {
     const template = compile('{{#items}}{{.}}{{/items}}|{{name}}');
     expect(template.render({ items: [1, 2], name: 'a' })).toEqual({ ok: true, text: '12|a' });
@@ -206,7 +121,7 @@ describe('compileTemplate: rendering', () => {
   });
 });
 
-describe('compileTemplate: strict placeholders', () => {
+describe('render: strict placeholders', () => {
   it.each<[string, Record<string, unknown>]>([
     ['missing', {}],
     ['undefined', { first_name: undefined }],
@@ -224,14 +139,23 @@ describe('compileTemplate: strict placeholders', () => {
     });
   });
 
-  it('names every missing field once, in order of appearance', () => {
-    expect(render('{{b}} {{a}} {{b}} {{c}} {{ok}}', { ok: 'yes', c: ' ' })).toEqual({
-      ok: false,
-      fields: ['b', 'a', 'c'],
-      message:
-        'Template fields "b", "a" and "c" are missing or empty in this row; fill them or wrap optional parts ' +
-        'in sections such as {{#b}}…{{/b}}',
-    });
+  it.each<[string, string, Record<string, unknown>, string[], string]>([
+    [
+      'names every missing field once, in order of appearance',
+      '{{b}} {{a}} {{b}} {{c}} {{ok}}',
+      { ok: 'yes', c: ' ' },
+      ['b', 'a', 'c'],
+      'Template fields "b", "a" and "c" are missing or empty in this row; fill them or wrap optional parts in sections such as {{#b}}…{{/b}}',
+    ],
+    [
+      'reports missing fields and other problems together',
+      '{{fn}} {{a}} {{b}}',
+      { fn: () => 1 },
+      ['fn', 'a', 'b'],
+      'Template fields "a" and "b" are missing or empty in this row; fill them or wrap optional parts in sections such as {{#a}}…{{/a}}; Template field "fn" is a function; functions in rows are never called',
+    ],
+  ])('%s', (_name, source, row, fields, message) => {
+    expect(render(source, row)).toEqual({ ok: false, fields, message });
   });
 
   it('names a missing dotted path as written', () => {
@@ -262,7 +186,7 @@ describe('compileTemplate: strict placeholders', () => {
   });
 });
 
-describe('compileTemplate: values that cannot be rendered', () => {
+describe('render: values that cannot be rendered', () => {
   const throwing = Object.defineProperty({}, 'x', {
     enumerable: true,
     get() {
@@ -387,16 +311,6 @@ describe('compileTemplate: values that cannot be rendered', () => {
     expect(result.fields).toHaveLength(1);
   });
 
-  it('reports missing fields and other problems together', () => {
-    expect(render('{{fn}} {{a}} {{b}}', { fn: () => 1 })).toEqual({
-      ok: false,
-      fields: ['fn', 'a', 'b'],
-      message:
-        'Template fields "a" and "b" are missing or empty in this row; fill them or wrap optional parts in ' +
-        'sections such as {{#a}}…{{/a}}; Template field "fn" is a function; functions in rows are never called',
-    });
-  });
-
   it('neither mutates the row nor any prototype', () => {
     const row = {
       name: 'Ada',
@@ -446,180 +360,72 @@ describe('compileTemplate: values that cannot be rendered', () => {
   });
 });
 
-describe('compileTemplate: compile errors', () => {
-  it.each<[string, string, string, number]>([
-    [
-      'an unclosed section',
-      'Hi {{#items}}x',
-      'Unclosed section "items" opened at line 1, column 4 (position 3): add {{/items}} where the section ends',
-      3,
-    ],
-    [
-      "a section closed by another section's tag",
-      '{{#a}}{{#b}}{{/a}}',
-      'Unclosed section "b" opened at line 1, column 7 (position 6): "{{/a}}" at line 1, column 13 (position 12) ' +
-        'comes before its closing {{/b}}',
-      6,
-    ],
-    [
-      'a closing tag with no opening',
-      'x\n  {{/a}}',
-      'Unopened section "a": "{{/a}}" at line 2, column 3 (position 4) closes a section that was never opened; ' +
-        'add {{#a}} before it or remove it',
-      4,
-    ],
-    [
-      'an unclosed tag',
-      'Hi {{name',
-      'Unclosed tag "{{name" opened at line 1, column 4 (position 3): close it with "}}"',
-      3,
-    ],
-    [
-      'an unclosed tag, shortening a long rest of the template',
-      '{{name and a very long text after it',
-      'Unclosed tag "{{name and a very l…" opened at line 1, column 1 (position 0): close it with "}}"',
-      0,
-    ],
-    [
-      'an unclosed triple mustache',
-      '{{{x}}',
-      'Unclosed tag "{{{x}}" opened at line 1, column 1 (position 0): close it with "}}}"',
-      0,
-    ],
-    [
-      'a set-delimiter tag with one delimiter',
-      'a\nb {{=<%=}}',
-      'Invalid set-delimiter tag "{{=<%=}}" at line 2, column 3 (position 4): give two delimiters separated by ' +
-        'a space, such as {{=<% %>=}}',
-      4,
-    ],
-    [
-      'an unclosed section after a delimiter change, in the new delimiters',
-      '{{=<% %>=}}<%#a%>',
-      'Unclosed section "a" opened at line 1, column 12 (position 11): add <%/a%> where the section ends',
-      11,
-    ],
-    [
-      'an empty tag',
-      'a\n {{ }}',
-      'Empty tag "{{ }}" at line 2, column 2 (position 3): put a field name inside it',
-      3,
-    ],
-    [
-      'an empty section name',
-      '{{#x}}{{#}}{{/}}{{/x}}',
-      'Empty tag "{{#}}" at line 1, column 7 (position 6): put a field name inside it',
-      6,
-    ],
-  ])('refuses %s as template_syntax with its position', (_name, source, message, position) => {
-    expect(compileTemplate(source)).toEqual({ ok: false, code: 'template_syntax', message, position });
-  });
-
-  it.each([
-    ['{{> footer}}', 0, '{{> footer}}'],
-    ['Hi {{#a}}{{>footer}}{{/a}}', 9, '{{>footer}}'],
-  ])('refuses the partial in %j as template_partial', (source, position, tag) => {
-    expect(compileTemplate(source)).toEqual({
-      ok: false,
-      code: 'template_partial',
-      message:
-        `The template uses the partial "${tag}" at line 1, column ${position + 1} (position ${position}), but ` +
-        'partials are not supported; write its text into the template itself',
-      position,
-    });
-  });
-
-  it('refuses a template that is not text', () => {
-    expect(compileTemplate(42 as unknown as string)).toEqual({
-      ok: false,
-      code: 'template_syntax',
-      message: 'The template must be text (got number)',
-    });
-  });
-
-  it('explains, with a position, every template that mustache refuses to parse', () => {
-    const piece = fc.constantFrom(
-      '{{',
-      '}}',
-      '{{{',
-      '}}}',
-      '#',
-      '^',
-      '/',
-      '=',
-      '>',
-      '!',
-      '&',
-      'a',
-      'b',
-      ' ',
-      '\n',
-      '<%',
-      '%>',
-    );
-    fc.assert(
-      fc.property(
-        fc.array(piece, { maxLength: 16 }).map((pieces) => pieces.join('')),
-        (source) => {
-          let mustacheThrows = false;
-          try {
-            new Mustache.Writer().parse(source, ['{{', '}}']);
-          } catch {
-            mustacheThrows = true;
-          }
-          const result = compileTemplate(source);
-          if (mustacheThrows) {
-            expect(result).toMatchObject({
-              ok: false,
-              code: 'template_syntax',
-              position: expect.any(Number),
-            });
-          } else if (!result.ok) {
-            // Beyond mustache, only partials and empty tags are refused.
-            expect(result.message).toMatch(/^(The template uses the partial|Empty tag)/);
-          }
-        },
-      ),
-      { numRuns: 2000 },
-    );
-  });
-});
-
-describe('compileTemplate: what the compiled template reports', () => {
-  it('lists every field once, in order of first appearance, with dotted paths as written', () => {
-    const template = compile(
-      'Hi {{first_name}} {{! note }}{{#orders}}{{id}} {{.}} {{customer.first_name}}{{/orders}}{{^orders}}' +
-        '{{first_name}}{{/orders}}{{{raw}}}{{& amp}}{{=<% %>=}}<%late%>',
-    );
-    expect(template.fields).toEqual([
-      'first_name',
-      'orders',
-      'id',
-      'customer.first_name',
-      'raw',
-      'amp',
-      'late',
-    ]);
-  });
-
-  it('keeps the source and the fixed text of every section', () => {
-    const source = 'Hi {{name}}, {{#vip}}thanks 🎉{{/vip}}{{^vip}}welcome{{/vip}}{{! hidden }}.';
-    const template = compile(source);
-    expect(template.source).toBe(source);
-    expect(template.fixedText).toBe('Hi , thanks 🎉welcome.');
-    expect(template.fixedTextLength).toBe('Hi , thanks 🎉welcome.'.length);
-    expect(template.fixedTextLength).toBe(22);
-  });
-
-  it('cannot be changed after compiling', () => {
-    const template = compile('{{a}}');
-    expect(Object.isFrozen(template)).toBe(true);
-    expect(Object.isFrozen(template.fields)).toBe(true);
-  });
-});
-
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   Object.freeze(value);
   for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
 }
+
+describe('render: caps on a huge row', () => {
+  it('refuses a value over the rendered-length cap without writing it', () => {
+    expect(render('Hi {{name}}', { name: 'x'.repeat(MAX_RENDERED_LENGTH + 1) })).toEqual({
+      ok: false,
+      fields: ['name'],
+      message:
+        'Template field "name" is too large for a message: over 65,536 characters (Twilio accepts at most 1,600 per message)',
+    });
+  });
+
+  it('refuses a message that grows over the cap from values each under it', () => {
+    const half = 'x'.repeat(MAX_RENDERED_LENGTH / 2);
+    expect(render('{{a}}{{b}}{{c}}', { a: half, b: half, c: 'y' })).toEqual({
+      ok: false,
+      fields: ['c'],
+      message:
+        'The message for this row would be over 65,536 characters (at "c"); Twilio accepts at most 1,600 per message (error 21617)',
+    });
+  });
+
+  it('refuses fixed text that takes the message over the cap, naming no field', () => {
+    expect(render('{{a}}!', { a: 'x'.repeat(MAX_RENDERED_LENGTH) })).toEqual({
+      ok: false,
+      fields: [],
+      message:
+        'The message for this row would be over 65,536 characters; Twilio accepts at most 1,600 per message (error 21617)',
+    });
+  });
+
+  it('refuses a section whose fixed text repeats over the cap', () => {
+    const result = render('{{#items}}0123456789{{/items}}', { items: new Array(10_000).fill(1) });
+    expect(result).toMatchObject({ ok: false, fields: ['items'] });
+    expect(result.ok || result.message).toMatch(/^The message for this row would be over 65,536 characters/);
+  });
+
+  it('stops a section over a huge array at the step cap, reading no more of it', () => {
+    const { array: items, reads } = countingArray(2 ** 28);
+    expect(render('{{#items}}{{/items}}', { items })).toEqual({
+      ok: false,
+      fields: ['items'],
+      message:
+        'The template takes over 100,000 steps to render for this row: section "items" repeats over too many items for one message',
+    });
+    expect(reads()).toBeLessThanOrEqual(MAX_RENDER_STEPS);
+  });
+
+  it('counts the steps of nested sections together', () => {
+    const items = new Array(400).fill({});
+    const result = render('{{#a}}{{#a}}{{/a}}{{/a}}', { a: items });
+    expect(result).toMatchObject({ ok: false, fields: ['a'] });
+  });
+
+  it('renders a long but reasonable section in full', () => {
+    const items = Array.from({ length: 1000 }, (_, i) => ({ n: i }));
+    expect(renderText('{{#items}}{{n}},{{/items}}', { items })).toBe(
+      items.map((item) => `${item.n},`).join(''),
+    );
+  });
+
+  it('is exactly at the cap when the message is exactly the cap long', () => {
+    expect(renderText('{{a}}', { a: 'x'.repeat(MAX_RENDERED_LENGTH) })).toHaveLength(MAX_RENDERED_LENGTH);
+  });
+});

@@ -9,7 +9,9 @@ import {
   AUTH_TOKEN,
   baseConfig,
   FROM,
+  KEY_CREDENTIALS,
   MG_SID,
+  TOKEN_CREDENTIALS,
 } from '../helpers/twilio.js';
 
 describe('parseConfig', () => {
@@ -18,7 +20,7 @@ describe('parseConfig', () => {
     expect(parsed).toEqual({
       ok: true,
       value: {
-        credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+        credentials: TOKEN_CREDENTIALS,
         settings: { from: FROM, messageTemplate: 'Hi {{first_name}}' },
         mapping: {},
       },
@@ -28,7 +30,7 @@ describe('parseConfig', () => {
   it('accepts API key credentials and a mapping', () => {
     const parsed = parseConfig({
       ...baseConfig({
-        credentials: { accountSid: ACCOUNT_SID, apiKeySid: API_KEY_SID, apiKeySecret: API_KEY_SECRET },
+        credentials: KEY_CREDENTIALS,
       }),
       mapping: { to: 'phone', body: 'text' },
     });
@@ -37,7 +39,7 @@ describe('parseConfig', () => {
 
   it('reports a misspelt key with a suggestion instead of ignoring it', () => {
     const parsed = parseConfig({
-      credentials: { accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN },
+      credentials: TOKEN_CREDENTIALS,
       settings: { from: FROM, messageTemplte: 'Hi' },
     });
     expect(parsed).toEqual({
@@ -220,24 +222,6 @@ describe('parseOptions', () => {
   ])('rejects %j at %s with %s', (options, field, code) => {
     const parsed = parseOptions(options);
     expect(parsed.ok ? [] : parsed.issues.map((issue) => [issue.field, issue.code])).toEqual([[field, code]]);
-  });
-
-  it.each([
-    [{ concurrency: 0 }, 'options.concurrency must be at least 1 (got 0)'],
-    [{ concurrency: 65 }, 'options.concurrency must be at most 64 (got 65)'],
-    [{ segmentsPerSecond: 0 }, 'options.segmentsPerSecond must be greater than 0 (got 0)'],
-    [{ concurrency: Number.NaN }, 'options.concurrency must be a finite number (got NaN)'],
-    [{ timeoutMs: 1.5 }, 'options.timeoutMs must be a whole number (got 1.5)'],
-    [{ duplicateCheck: 'yes' }, 'options.duplicateCheck must be true, false or an object (got a string)'],
-    [{ duplicateCheck: { pages: 0 } }, 'options.duplicateCheck.pages must be at least 1 (got 0)'],
-    [{ duplicateCheck: { pages: '2' } }, 'options.duplicateCheck.pages must be a number (got a string)'],
-    [
-      { duplicateCheck: { pagez: 2 } },
-      'Unknown key "pagez" in options.duplicateCheck; did you mean "pages"? (known keys: clockSkewMs, pages, pageSize, pauseMs)',
-    ],
-  ])('words %j as %j', (options, message) => {
-    const parsed = parseOptions(options);
-    expect(parsed.ok ? [] : parsed.issues.map((issue) => issue.message)).toEqual([message]);
   });
 
   it('explains why plain http is refused', () => {
