@@ -2,20 +2,24 @@
  * `npm run demo`: the package's main job, with no account and no network. Starts the Twilio simulator on a
  * free loopback port, reads `examples/customers.csv`, runs `validateCredentials`, `validateTargetSettings`
  * and `write` through `TwilioDestination` pointed at the simulator, prints one line per row and a summary,
- * and exits 0 only when every row's outcome is the one `examples/customers.expected.json` says the sample
- * data is meant to produce.
+ * then asks Twilio (`fetchStatuses`) where each sent message ended up and prints its delivery outcome, and
+ * exits 0 only when every row's outcome is the one `examples/customers.expected.json` says the sample data is
+ * meant to produce. The simulator runs each message's life (sent, then delivered or not) in a few
+ * milliseconds, so that the demo can show the outcomes at once.
  *
  * Against real Twilio, the same code needs only other credentials and no base URLs: see `real-twilio.ts`.
  */
 import { relative, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TwilioDestination } from '../src/index.js';
+import { type DeliveryOutcome, type RowResult, TwilioDestination } from '../src/index.js';
 import { startTwilioSimulator, TWILIO_TEST_SENDER } from '../src/simulator/index.js';
 import { CUSTOMER_MAPPING, CUSTOMER_TEMPLATE, readCustomerRows } from './lib/customers.js';
 import { compareWithExpectation, type Expectation, loadExpectation } from './lib/expectation.js';
 import {
   accountFacts,
+  formatDeliveries,
   formatFailures,
   formatSummary,
   formatTable,
@@ -106,7 +110,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     return 2;
   }
 
-  const sim = await startTwilioSimulator();
+  const sim = await startTwilioSimulator({ lifecycle: { sentAfterMs: 10, deliveredAfterMs: 10 } });
   const destination = new TwilioDestination(
     {
       credentials: sim.credentials,
@@ -146,9 +150,13 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     if (failures.length > 0) output.log('');
     for (const line of failures) output.log(line);
     output.log('');
+    const deliveries = await deliveryOutcomes(destination, results);
+    for (const line of formatDeliveries(rows, results, deliveries, CUSTOMER_MAPPING.to)) output.log(line);
+    output.log('');
     for (const line of formatSummary(results)) output.log(line);
 
     const problems = compareWithExpectation(expectation, {
+      deliveries,
       rows,
       results,
       messages: sim.messages.slice(firstMessage),
@@ -168,6 +176,26 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
   } finally {
     await destination.close();
     await sim.close();
+  }
+}
+
+/**
+ * Each sent message's delivery outcome, asked of Twilio with `fetchStatuses` until none is pending (a few
+ * rounds on the simulator; 10 s at most, then what is known).
+ */
+export async function deliveryOutcomes(
+  destination: TwilioDestination,
+  results: readonly RowResult[],
+  pauseMs = 25,
+  deadline = Date.now() + 10_000,
+): Promise<Map<string, DeliveryOutcome>> {
+  const outcomes = new Map<string, DeliveryOutcome>();
+  for (;;) {
+    for await (const status of destination.fetchStatuses(results)) {
+      if (status.kind === 'found') outcomes.set(status.messageSid, status.outcome);
+    }
+    if (![...outcomes.values()].includes('pending') || Date.now() >= deadline) return outcomes;
+    await delay(pauseMs);
   }
 }
 

@@ -1,9 +1,10 @@
 /**
- * A status callback receiver: the other half of sending. Twilio posts each status change of a message
- * (`queued` → `sent` → `delivered`, or `undelivered` / `failed` with an `ErrorCode`) to the URL in the row's
- * `status_callback` column. This server checks Twilio's signature on every post and keeps each message's
- * latest status; since Twilio does not promise order, a callback for an earlier status than the one already
- * known is ignored.
+ * A status callback receiver: the other half of sending, built on the package's
+ * `createStatusCallbackHandler`. Twilio posts each status change of a message (`queued` → `sent` →
+ * `delivered`, or `undelivered` / `failed` with an `ErrorCode`) to the URL in the row's `status_callback`
+ * column. The handler checks Twilio's signature on every post; this server keeps each message's latest
+ * status. Twilio posts more than once and out of order, so a callback that `statusSupersedes` says is not
+ * later than what is known is ignored (and still answered 204, so that Twilio does not post it again).
  *
  * As a program:
  * ```sh
@@ -13,39 +14,29 @@
  * address Twilio posts to, which a proxy in front of this server hides from it: the signature covers it.
  * `npx tsx examples/status-callback-server.ts --demo` tries it against the local simulator instead.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { TwilioDestination, verifyTwilioSignature } from '../src/index.js';
+import {
+  createStatusCallbackHandler,
+  type DeliveryEvent,
+  isFinalStatus,
+  statusSupersedes,
+  TwilioDestination,
+} from '../src/index.js';
 import { startTwilioSimulator } from '../src/simulator/index.js';
 
-/** What the receiver knows about one message. */
-export interface DeliveryStatus {
-  /** `SM…` or `MM…`. */
-  messageSid: string;
-  /** The latest `MessageStatus`: `queued`, `sent`, `delivered`, `undelivered`, `failed`, `read`, … */
-  status: string;
-  /** The recipient. */
-  to: string | undefined;
-  /** Twilio's delivery error (e.g. 30003 unreachable handset) with `undelivered` or `failed`. */
-  errorCode: number | undefined;
-  /** When the callback that set this status arrived. */
+/** What the receiver knows about one message: its latest callback, and when that arrived. */
+export interface DeliveryStatus extends DeliveryEvent {
   receivedAt: Date;
 }
 
 /** Options of {@link startStatusCallbackServer}. */
 export interface StatusCallbackServerOptions {
-  /**
-   * The Auth Token Twilio signs with. During a rotation give both, new first: Twilio signs with whichever
-   * is primary when it posts, and callbacks of older messages keep arriving for a while.
-   */
+  /** The Auth Token Twilio signs with; during a rotation both, new first. */
   authToken: string | readonly string[];
-  /**
-   * The origin Twilio posts to (`https://hooks.example.com`), when a proxy or tunnel stands in front of this
-   * server. The request's path is appended to it.
-   * @default `http://` + the request's `Host` header
-   */
+  /** The origin Twilio posts to, when a proxy or tunnel stands in front of this server. */
   publicUrl?: string;
   /** @default 0 (a free port) */
   port?: number;
@@ -61,124 +52,36 @@ export interface StatusCallbackServer {
   url: string;
   /** Each message's latest status, by Message SID. */
   statuses: ReadonlyMap<string, DeliveryStatus>;
-  /** Callbacks recorded, ignored as out of order or repeated, and refused (bad signature or request). */
+  /** Callbacks recorded, ignored as out of order or repeated, and refused (answered 4xx). */
   counts: { recorded: number; ignored: number; refused: number };
   /** Stops listening and closes open connections. */
   close(): Promise<void>;
-}
-
-/**
- * Where each status stands in a message's life. A callback whose status ranks lower than, or the same as,
- * the one already known arrived late (or twice) and changes nothing. Final statuses share a rank: the first
- * one to arrive stays.
- */
-const RANK: Readonly<Record<string, number>> = {
-  accepted: 0,
-  scheduled: 0,
-  queued: 1,
-  sending: 2,
-  sent: 3,
-  canceled: 4,
-  delivered: 4,
-  undelivered: 4,
-  failed: 4,
-  partially_delivered: 4,
-  read: 5,
-};
-
-/** Status callbacks are a few hundred bytes; anything much larger is not one. */
-const MAX_BODY_BYTES = 64 * 1024;
-
-/**
- * Records `status` unless the message already has a status as late in its life. An unknown status (one
- * Twilio adds later) is kept only while nothing else is known.
- * @returns whether it became the message's latest status
- */
-export function recordStatus(statuses: Map<string, DeliveryStatus>, status: DeliveryStatus): boolean {
-  const known = statuses.get(status.messageSid);
-  if (known !== undefined && (RANK[status.status] ?? -1) <= (RANK[known.status] ?? -1)) return false;
-  statuses.set(status.messageSid, status);
-  return true;
-}
-
-/** Form fields as signed: a repeated field is signed once per value. */
-function formParams(body: string): Record<string, string | string[]> {
-  const params: Record<string, string | string[]> = {};
-  for (const [name, value] of new URLSearchParams(body)) {
-    const previous = params[name];
-    params[name] =
-      previous === undefined ? value : [...(Array.isArray(previous) ? previous : [previous]), value];
-  }
-  return params;
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Starts the receiver on `host:port`. Every path is accepted: the signature covers the path Twilio used. */
 export async function startStatusCallbackServer(
   options: StatusCallbackServerOptions,
 ): Promise<StatusCallbackServer> {
-  const tokens = typeof options.authToken === 'string' ? [options.authToken] : options.authToken;
   const statuses = new Map<string, DeliveryStatus>();
   const counts = { recorded: 0, ignored: 0, refused: 0 };
-  const sockets = new Set<Socket>();
-
-  const refuse = (res: ServerResponse, status: number, why: string) => {
-    counts.refused++;
-    res.writeHead(status, { 'content-type': 'text/plain' }).end(why);
-  };
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return refuse(res, 405, 'POST only');
-    const body = await readBody(req);
-    if (body === undefined) return refuse(res, 413, 'body too large');
-    const params = formParams(body);
-    const url = `${options.publicUrl?.replace(/\/+$/, '') ?? `http://${req.headers.host}`}${req.url}`;
-    const signature = req.headers['x-twilio-signature'];
-    const signed =
-      typeof signature === 'string' &&
-      tokens.some((authToken) => verifyTwilioSignature({ authToken, url, params, signature }));
-    // Not from Twilio (or signed for another URL, or with another token): never act on it.
-    if (!signed) return refuse(res, 403, 'invalid X-Twilio-Signature');
-    const messageSid = params['MessageSid'];
-    const messageStatus = params['MessageStatus'];
-    if (typeof messageSid !== 'string' || typeof messageStatus !== 'string') {
-      return refuse(res, 400, 'not a message status callback');
-    }
-    const to = params['To'];
-    const errorCode = Number(params['ErrorCode']);
-    const status: DeliveryStatus = {
-      messageSid,
-      status: messageStatus,
-      to: typeof to === 'string' ? to : undefined,
-      errorCode: Number.isInteger(errorCode) && errorCode > 0 ? errorCode : undefined,
-      receivedAt: new Date(),
-    };
-    if (recordStatus(statuses, status)) {
+  const handler = createStatusCallbackHandler({
+    authToken: options.authToken,
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+    onStatus: (event) => {
+      if (!statusSupersedes(event.status, statuses.get(event.messageSid)?.status)) {
+        counts.ignored++;
+        return;
+      }
+      const status = { ...event, receivedAt: new Date() };
+      statuses.set(event.messageSid, status);
       counts.recorded++;
       options.onStatus?.(status);
-    } else {
-      counts.ignored++;
-    }
-    // 2xx either way: a late callback is not an error, and Twilio need not send it again.
-    res.writeHead(204).end();
-  }
-
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => refuse(res, 400, 'unreadable request'));
+    },
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+  const server = createServer((req, res) => {
+    void handler(req, res).then(() => {
+      if (res.statusCode >= 400 && res.statusCode < 500) counts.refused++;
+    });
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -193,18 +96,20 @@ export async function startStatusCallbackServer(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        server.closeAllConnections();
       }),
   };
 }
+
+const describeStatus = (s: DeliveryStatus) =>
+  `${s.messageSid} ${s.to}: ${s.status}${s.errorCode ? ` (error ${s.errorCode}, ${s.outcome})` : ''}`;
 
 /** Sends three messages through the simulator with this receiver as their status callback. */
 async function demo(log: (line: string) => void): Promise<void> {
   const sim = await startTwilioSimulator({ lifecycle: { sentAfterMs: 200, deliveredAfterMs: 500 } });
   const receiver = await startStatusCallbackServer({
     authToken: sim.credentials.authToken,
-    onStatus: (s) =>
-      log(`${s.messageSid} ${s.to}: ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}`),
+    onStatus: (s) => log(describeStatus(s)),
   });
   const destination = new TwilioDestination(
     { credentials: sim.credentials, settings: { from: '+15551234567', messageTemplate: 'Hi {{name}}' } },
@@ -218,10 +123,9 @@ async function demo(log: (line: string) => void): Promise<void> {
       { to: '+15555550100', name: 'Alan', status_callback: callback }, // unreachable in the simulator
     ]);
     const sids = results.flatMap((result) => (result.status === 'sent' ? [result.messageSid] : []));
-    const final = new Set(['delivered', 'undelivered', 'failed']);
     const deadline = Date.now() + 5000;
     while (
-      !sids.every((sid) => final.has(receiver.statuses.get(sid)?.status ?? '')) &&
+      !sids.every((sid) => isFinalStatus(receiver.statuses.get(sid)?.status ?? '')) &&
       Date.now() < deadline
     ) {
       await new Promise((resolve) => setTimeout(resolve, 20));
@@ -267,7 +171,8 @@ export async function main(
     port: Number(values.port),
     host: values.host,
     ...(values['public-url'] === undefined ? {} : { publicUrl: values['public-url'] }),
-    onStatus: (s) => log(`${s.messageSid} ${s.status}${s.errorCode ? ` (error ${s.errorCode})` : ''}`),
+    onStatus: (s) =>
+      log(`${s.messageSid} ${s.status}${s.errorCode ? ` (error ${s.errorCode}, ${s.outcome})` : ''}`),
   });
   log(`Listening on ${server.url}; Ctrl+C stops.`);
   return { exitCode: 0, server };

@@ -17,6 +17,12 @@ import {
   type ResolvedConfig,
   type ResolvedOptions,
 } from './config/index.js';
+import {
+  type FetchStatusesOptions,
+  fetchStatuses,
+  type StatusResult,
+  type StatusSource,
+} from './delivery/fetch-statuses.js';
 import { ConfigError } from './errors.js';
 import { buildMessage, type MessagePlan } from './message.js';
 import { preparePlan } from './plan.js';
@@ -179,6 +185,55 @@ export class TwilioDestination {
     if (!parsed.ok) throw new ConfigError(parsed.issues);
     const { plan } = this.#prepare(checkSyncMode(options.mode));
     return previewRows(rows, plan, parsed.value);
+  }
+
+  /**
+   * Asks Twilio where each message stands now: one `GET …/Messages/{Sid}.json` per Message SID (or per
+   * `sent` result of `write`; failed rows are skipped), retried like sending, at most `concurrency` at a
+   * time (by default, and at most, the destination's `concurrency` option: its connection pool), halved
+   * after a 429 and climbing back as sending does. Yields one {@link StatusResult} per message, in input order: its status and
+   * delivery outcome, `not_found` for a SID Twilio does not know (never a throw), or `failed` when the
+   * look-up itself failed. Throws `ConfigError` at the call when the credentials or options are invalid.
+   *
+   * @example
+   * ```ts
+   * for await (const s of destination.fetchStatuses(results)) if (s.kind === 'found') save(s.messageSid, s.outcome);
+   * ```
+   */
+  fetchStatuses(
+    messages: Iterable<StatusSource> | AsyncIterable<StatusSource>,
+    options: FetchStatusesOptions = {},
+  ): AsyncGenerator<StatusResult> {
+    const credentials = parseCredentials(this.#part('credentials'));
+    const parsed = parseOptions(this.#options);
+    const concurrency = options.concurrency;
+    const issues = [...(credentials.ok ? [] : credentials.issues), ...(parsed.ok ? [] : parsed.issues)];
+    if (
+      concurrency !== undefined &&
+      !(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 100)
+    ) {
+      issues.push({
+        field: 'fetchStatuses.concurrency',
+        code: 'invalid_concurrency',
+        message: 'must be a whole number from 1 to 100',
+      });
+    }
+    if (!credentials.ok || !parsed.ok || issues.length > 0) throw new ConfigError(issues);
+    const resolved = parsed.value;
+    const deps = {
+      client: this.#client(credentials.value, resolved),
+      accountSid: credentials.value.accountSid,
+      retry: resolved.retry,
+      sleep: resolved.sleep,
+      random: resolved.random,
+      requestTimeoutMs: resolved.timeoutMs,
+    };
+    // Its own connection pool holds `concurrency` connections: more look-ups at once would only queue.
+    const most = resolved.dispatcher === undefined ? resolved.concurrency : 100;
+    return fetchStatuses(messages, deps, {
+      signal: options.signal,
+      concurrency: Math.min(concurrency ?? resolved.concurrency, most),
+    });
   }
 
   /** Closes the keep-alive connections this destination opened (not an injected dispatcher). */

@@ -3,6 +3,28 @@
  * @packageDocumentation
  */
 export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
+export type {
+  FetchStatusesOptions,
+  MessageNotFound,
+  MessageStatus,
+  StatusLookupFailed,
+  StatusResult,
+  StatusSource,
+} from './delivery/fetch-statuses.js';
+export {
+  createStatusCallbackHandler,
+  DELIVERY_ERROR_CODES,
+  DELIVERY_OUTCOMES,
+  type DeliveryErrorInfo,
+  type DeliveryEvent,
+  type DeliveryOutcome,
+  deliveryErrorInfo,
+  deliveryOutcome,
+  isFinalStatus,
+  type StatusCallbackHandler,
+  type StatusCallbackHandlerOptions,
+  statusSupersedes,
+} from './delivery/index.js';
 export { TwilioDestination } from './destination.js';
 export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
@@ -30,9 +52,12 @@ export type { Encoding } from './segments.js';
 export type { Claim, LeaseOptions, Ledger, LedgerKey } from './send/ledger.js';
 export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export {
+  computeBodySHA256,
   computeTwilioSignature,
   type SignedParams,
+  type VerifyTwilioBodySignatureArgs,
   type VerifyTwilioSignatureArgs,
+  verifyTwilioBodySignature,
   verifyTwilioSignature,
 } from './signature.js';
 export type { SyncModeSupport } from './sync-modes.js';

@@ -86,11 +86,11 @@ const EXPECTED_TABLE = `row  recipient     status  SID or error                 
  17  +1415•••0117  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
  18  +1415•••0118  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
  19  +1415•••0119  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 20  +1415•••0120  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 21  +1415•••0121  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 22  +1415•••0122  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 23  +1415•••0123  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
- 24  +1415•••0124  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 20  +1555•••0100  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 21  +1555•••0101  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 22  +1555•••0102  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 23  +1555•••0103  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
+ 24  +1555•••0104  sent    SMxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx         1         1
 `;
 
 const EXPECTED_SUMMARY = [
@@ -125,6 +125,16 @@ describe('npm run demo, in process', () => {
     for (const raw of ['415-555-01', '+15005550004', '+15005550009', '+15005550003']) {
       expect(out.join('\n')).not.toContain(raw);
     }
+    // Then where each sent message ended up, asked of the simulator with fetchStatuses.
+    expect(printed.slice(tableStart + 34, tableStart + 41)).toEqual([
+      'Delivery (fetchStatuses): 15 delivered, 1 transient, 2 permanent, 1 opted_out, 1 blocked',
+      '  row 20 +1555•••0100: transient (try again in a later sync)',
+      '  row 21 +1555•••0101: permanent (fix the number or drop it)',
+      '  row 22 +1555•••0102: permanent (fix the number or drop it)',
+      '  row 23 +1555•••0103: blocked (change the content or register the sender)',
+      '  row 24 +1555•••0104: opted_out (suppress: the recipient replied STOP)',
+      '',
+    ]);
     expect(printed.slice(-3)).toEqual([
       ...EXPECTED_SUMMARY,
       'Every row ended as examples/customers.expected.json expects; the simulator holds exactly the 20 messages reported sent.',
@@ -162,6 +172,11 @@ describe('npm run demo, in process', () => {
       'another text',
       (e) => Object.assign(e.rows[0] as object, { body: 'Hi Ada, your order A-1001 is late.' }),
       'row 0: expected the text "Hi Ada, your order A-1001 is late.", Twilio got "Hi Ada, your order A-1001 has shipped."',
+    ],
+    [
+      'another delivery outcome',
+      (e) => Object.assign(e.rows[20] as object, { delivery: 'delivered' }),
+      'row 20: expected delivery outcome delivered, got transient',
     ],
     [
       'an SMS where an MMS was meant',

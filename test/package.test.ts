@@ -13,11 +13,20 @@ it('sends the version package.json declares in User-Agent', async () => {
 it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
     'ConfigError',
+    'DELIVERY_ERROR_CODES',
+    'DELIVERY_OUTCOMES',
     'SEGMENT_RATE_PRESETS',
     'TwilioDestination',
+    'computeBodySHA256',
     'computeTwilioSignature',
+    'createStatusCallbackHandler',
+    'deliveryErrorInfo',
+    'deliveryOutcome',
     'isConfigError',
+    'isFinalStatus',
     'manifest',
+    'statusSupersedes',
+    'verifyTwilioBodySignature',
     'verifyTwilioSignature',
   ]);
 });

@@ -4,7 +4,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { Row, RowErrorCode, RowResult } from '../../src/index.js';
+import {
+  DELIVERY_OUTCOMES,
+  type DeliveryOutcome,
+  type Row,
+  type RowErrorCode,
+  type RowResult,
+} from '../../src/index.js';
 import type { RecordedRequest, TwilioMessage } from '../../src/simulator/index.js';
 
 const ERROR_CODES = [
@@ -40,6 +46,8 @@ const sentRow = z.strictObject({
   media: z.number().int().min(1).max(10).optional(),
   /** The exact text the customer receives. */
   body: z.string(),
+  /** The delivery outcome the message ends with, when the expectation says. */
+  delivery: z.enum(DELIVERY_OUTCOMES as [DeliveryOutcome, ...DeliveryOutcome[]]).optional(),
 });
 
 const failedRow = z.strictObject({
@@ -78,6 +86,8 @@ export interface Outcome {
   messages: readonly TwilioMessage[];
   /** Every create request (`POST …/Messages.json`) the simulator received during the write. */
   createRequests: readonly RecordedRequest[];
+  /** Each sent message's delivery outcome, by Message SID, as `fetchStatuses` reported it. */
+  deliveries?: ReadonlyMap<string, DeliveryOutcome>;
 }
 
 function describeExpected(expected: ExpectedRow): string {
@@ -100,6 +110,7 @@ function checkRow(
   row: Row | undefined,
   result: RowResult | undefined,
   bySid: ReadonlyMap<string, TwilioMessage>,
+  deliveries: ReadonlyMap<string, DeliveryOutcome> | undefined,
 ): string[] {
   const at = `row ${expected.row}`;
   if (row === undefined || result === undefined)
@@ -133,6 +144,10 @@ function checkRow(
         problems.push(`${at}: expected ${expected.media ?? 0} media URL(s), Twilio got ${message.num_media}`);
       }
     }
+    const delivery = deliveries?.get(result.messageSid);
+    if (deliveries !== undefined && expected.delivery !== undefined && delivery !== expected.delivery) {
+      problems.push(`${at}: expected delivery outcome ${expected.delivery}, got ${delivery ?? 'no answer'}`);
+    }
   }
   if (result.attempts !== expected.attempts) {
     problems.push(`${at}: expected ${expected.attempts} attempt(s), got ${result.attempts}`);
@@ -155,7 +170,9 @@ export function compareWithExpectation(expectation: Expectation, outcome: Outcom
   expectation.rows.forEach((expected, position) => {
     if (expected.row !== position)
       problems.push(`expectation entry ${position} is for row ${expected.row}: list the rows in order`);
-    problems.push(...checkRow(expected, rows[expected.row], results[expected.row], bySid));
+    problems.push(
+      ...checkRow(expected, rows[expected.row], results[expected.row], bySid, outcome.deliveries),
+    );
   });
   const sentSids = results.flatMap((result) => (result.status === 'sent' ? [result.messageSid] : []));
   const createdSids = messages.map((message) => message.sid);

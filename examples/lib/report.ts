@@ -1,8 +1,14 @@
 /**
  * Turns a write's results into the lines the examples print: a table with one line per row, the reasons
- * rows failed, and a summary with the failures counted by code.
+ * rows failed, the delivery outcomes of the sent messages, and a summary with the failures counted by code.
  */
-import type { Row, RowResult, ValidationResult } from '../../src/index.js';
+import {
+  DELIVERY_OUTCOMES,
+  type DeliveryOutcome,
+  type Row,
+  type RowResult,
+  type ValidationResult,
+} from '../../src/index.js';
 
 /** Where the examples write; the process streams by default. */
 export interface Output {
@@ -125,4 +131,37 @@ export function templateFacts(result: ValidationResult, from: string): string {
   const fields = result.info['fields'];
   const list = Array.isArray(fields) && fields.length > 0 ? `, template fields: ${fields.join(', ')}` : '';
   return `sender ${from}${list}`;
+}
+
+const DELIVERY_ACTIONS: Readonly<Record<DeliveryOutcome, string>> = {
+  pending: 'not final yet: ask again later',
+  delivered: 'on the handset',
+  transient: 'try again in a later sync',
+  permanent: 'fix the number or drop it',
+  opted_out: 'suppress: the recipient replied STOP',
+  blocked: 'change the content or register the sender',
+};
+
+/** The delivery outcomes of the sent rows: counts, then one line per message that was not delivered. */
+export function formatDeliveries(
+  rows: readonly Row[],
+  results: readonly RowResult[],
+  deliveries: ReadonlyMap<string, DeliveryOutcome>,
+  toColumn = 'to',
+): string[] {
+  const counts = new Map<DeliveryOutcome, number>();
+  const lines: string[] = [];
+  for (const result of results) {
+    if (result.status !== 'sent') continue;
+    const outcome = deliveries.get(result.messageSid) ?? 'pending';
+    counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
+    if (outcome !== 'delivered') {
+      const to = maskRecipient(rows[result.index]?.[toColumn]);
+      lines.push(`  row ${result.index} ${to}: ${outcome} (${DELIVERY_ACTIONS[outcome]})`);
+    }
+  }
+  const summary = DELIVERY_OUTCOMES.filter((outcome) => counts.has(outcome))
+    .map((outcome) => `${counts.get(outcome)} ${outcome}`)
+    .join(', ');
+  return [`Delivery (fetchStatuses): ${summary}`, ...lines];
 }

@@ -7,9 +7,10 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { type FieldMapping, manifest } from '../index.js';
 import { addContentVariable, addMapping } from './mapping.js';
 import type { RowFormat } from './rows.js';
+import { addStatusCommand } from './status.js';
 
 /** The CLI's commands. */
-export type CommandName = 'validate' | 'preview' | 'send';
+export type CommandName = 'validate' | 'preview' | 'send' | 'status';
 
 /** Every flag's value, as commander reads it (camelCase names). */
 export interface CliOptions {
@@ -59,6 +60,10 @@ export interface CliOptions {
   ledger?: string | false;
   /** `--run-id NAME` (send): the run id, instead of one derived from the file and settings. */
   runId?: string;
+  /** `--wait`, in milliseconds (status). */
+  wait?: number;
+  /** `--interval`, in milliseconds (status). */
+  interval?: number;
 }
 
 /** A command to run. */
@@ -210,6 +215,9 @@ export function parseCommandLine(argv: readonly string[], output: CommandLineOut
   sendFlags(rowFlags(command('send', 'send one message per row and write one result per row'))).action(
     rows('send'),
   );
+  addStatusCommand(program, HELP_AFTER, (line) => {
+    parsed = line;
+  });
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

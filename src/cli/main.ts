@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`). `main` takes its
+ * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`, `status`). `main` takes its
  * arguments, environment, streams, signals and exit function as parameters, so tests run it in-process;
  * run as a program, it gets the real ones.
  *
@@ -13,6 +13,7 @@ import { pathToFileURL } from 'node:url';
 import { parseCommandLine } from './args.js';
 import { type CommandIo, describeFailure, preview, type SignalSource, send, validate } from './commands.js';
 import { openSession, type Session } from './session.js';
+import { status } from './status.js';
 
 /** Everything the CLI touches outside itself. */
 export interface CliContext {
@@ -66,6 +67,7 @@ async function run(context: CliContext): Promise<number> {
     for (const notice of session.notices) stderr.write(`${notice}\n`);
     if (line.command === 'validate') return await validate(session, io);
     if (line.command === 'preview') return await preview(line, session, io);
+    if (line.command === 'status') return await status(line, session, io);
     return await send(line, session, io);
   } catch (error) {
     const failure = describeFailure(error);

@@ -80,7 +80,7 @@ export function describeSimulator(sim: TwilioSimulator): string[] {
     `  API key            ${sim.apiKey.sid} (secret ${sim.apiKey.secret})`,
     `  Numbers            ${sim.numbers.join(', ')}`,
     `  Messaging Service  ${sim.messagingServiceSid}`,
-    `  Unreachable        ${unreachable.join(', ')}`,
+    `  Delivery errors    ${unreachable.join(', ')}`,
     `Use ${sim.url} as both apiBaseUrl and messagingBaseUrl. Ctrl+C stops it.`,
   ];
 }

@@ -3,7 +3,7 @@
  * values, so they are constants: a simulator started with no options always accepts the same credentials.
  * Each SID follows Twilio's format (two letters + 32 hex), so the package's own format checks accept them.
  */
-import type { LifecycleKnob, SimulatedAccount, UnreachableErrorCode } from './types.js';
+import type { DeliveryErrorCode, LifecycleKnob, SimulatedAccount } from './types.js';
 
 /** The default account's SID. */
 export const DEFAULT_ACCOUNT_SID = 'AC00000000000000000000000000000001';
@@ -30,14 +30,19 @@ export const DEFAULT_API_KEY_SID = 'SK00000000000000000000000000000001';
 export const DEFAULT_API_KEY_SECRET = 'fedcba9876543210fedcba9876543210';
 
 /**
- * Recipients whose messages are sent but never delivered, with the error the delivery report carries:
- * `+15555550100` → 30003 (unreachable destination handset), `+15555550101` → 30005 (unknown destination
- * handset). Both are in the 555-0100…0199 range reserved for fiction, and neither is one of Twilio's
- * `+1500555000x` magic numbers, so creating a message to them succeeds.
+ * Recipients whose messages are sent but never delivered, with the error the delivery report carries, one
+ * per delivery outcome: `+15555550100` → 30003 (unreachable handset: transient), `+15555550101` → 30005
+ * (unknown handset: permanent), `+15555550102` → 30006 (landline: permanent), `+15555550103` → 30007
+ * (carrier filtering: blocked), `+15555550104` → 21610 (opted out, reported `failed`). All are in the
+ * 555-0100…0199 range reserved for fiction, and none is one of Twilio's `+1500555000x` magic numbers, so
+ * creating a message to them succeeds.
  */
-export const DEFAULT_UNREACHABLE: Readonly<Record<string, UnreachableErrorCode>> = {
+export const DEFAULT_UNREACHABLE: Readonly<Record<string, DeliveryErrorCode>> = {
   '+15555550100': 30003,
   '+15555550101': 30005,
+  '+15555550102': 30006,
+  '+15555550103': 30007,
+  '+15555550104': 21610,
 };
 
 /** How long a created message takes to be sent and then delivered, when lifecycle is not configured. */

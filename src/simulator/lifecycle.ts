@@ -1,20 +1,25 @@
 /**
  * A created message's life: `queued` (or `accepted` via a Messaging Service) → `sent` → `delivered`, or
- * `undelivered` with 30003/30005 for unreachable recipients. Each change is posted to the message's status
+ * `undelivered` (or `failed`) with a delivery error code for the recipients the `unreachable` knob names. Each change is posted to the message's status
  * callback, form-encoded and signed with `X-Twilio-Signature` as Twilio signs it. A paced sender's messages
  * are sent when its queue reaches them.
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { deliveryErrorInfo } from '../delivery/outcome.js';
 import { computeTwilioSignature } from '../signature.js';
 import { DEFAULT_MAX_QUEUE_SECONDS } from './defaults.js';
 import { rfc2822, type TwilioMessage } from './resources.js';
 import { type MessageRecord, randomHex, type ServiceState, type SimulatorState } from './state.js';
-import type { RecordedCallback, UnreachableErrorCode } from './types.js';
+import type { RecordedCallback } from './types.js';
 
-const DELIVERY_ERRORS: Readonly<Record<UnreachableErrorCode, string>> = {
+/** Twilio's `error_message` for the codes the simulator's defaults use. */
+const DELIVERY_ERRORS: Readonly<Record<number, string>> = {
   30003: 'Unreachable destination handset',
   30005: 'Unknown destination handset',
+  30006: 'Landline or unreachable carrier',
+  30007: 'Message filtered',
+  21610: 'Attempt to send to unsubscribed recipient',
 };
 
 function later(state: SimulatorState, ms: number, run: () => void): void {
@@ -83,8 +88,9 @@ function markDelivered(state: SimulatorState, record: MessageRecord): void {
   const code = state.knobs.unreachable[to];
   if (code !== undefined) {
     message.error_code = code;
-    message.error_message = DELIVERY_ERRORS[code];
-    transition(state, record, 'undelivered', new Date());
+    message.error_message = DELIVERY_ERRORS[code] ?? deliveryErrorInfo(code).meaning;
+    // Twilio reports carrier-side (30xxx) failures `undelivered`, and refusals before the carrier `failed`.
+    transition(state, record, code >= 30000 && code < 31000 ? 'undelivered' : 'failed', new Date());
   } else {
     transition(state, record, 'delivered', new Date());
   }

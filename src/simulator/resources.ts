@@ -40,7 +40,7 @@ export interface TwilioMessage {
   /** `SM` (SMS) or `MM` (MMS) followed by 32 hex characters. */
   sid: string;
   /** Where the message is in its life; `accepted` at first for a Messaging Service send, else `queued`. */
-  status: 'accepted' | 'queued' | 'sent' | 'delivered' | 'undelivered';
+  status: 'accepted' | 'queued' | 'sent' | 'delivered' | 'undelivered' | 'failed';
   /** Links to the message's subresources. */
   subresource_uris: {
     /** The message's media list. */

@@ -17,6 +17,7 @@ import type {
   AccountType,
   ApiKey,
   ConcurrencyKnob,
+  DeliveryErrorCode,
   LatencyKnob,
   LifecycleKnob,
   PaceKnob,
@@ -25,7 +26,6 @@ import type {
   SimulatedAccount,
   SimulatorKnobs,
   SimulatorOptions,
-  UnreachableErrorCode,
 } from './types.js';
 
 /** A Messaging Service as the simulator keeps it. */
@@ -77,7 +77,7 @@ export interface ResolvedKnobs {
   faults: FaultScript | undefined;
   randomFaults: RandomFaults | undefined;
   lifecycle: Required<LifecycleKnob> | false;
-  unreachable: Readonly<Record<string, UnreachableErrorCode>>;
+  unreachable: Readonly<Record<string, DeliveryErrorCode>>;
 }
 
 /** The whole mutable state of one simulator. */

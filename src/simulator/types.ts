@@ -115,8 +115,12 @@ export interface LifecycleKnob {
   deliveredAfterMs?: number;
 }
 
-/** Delivery errors an unreachable recipient reports: 30003 unreachable handset, 30005 unknown handset. */
-export type UnreachableErrorCode = 30003 | 30005;
+/**
+ * A delivery error a recipient's messages end with: any of Twilio's codes (30003 unreachable handset, 30005
+ * unknown handset, 30006 landline, 30007 filtered, 21610 opted out, …). A 30xxx code ends the message
+ * `undelivered`; any other (21610, 63016, …) ends it `failed`, as Twilio reports those.
+ */
+export type DeliveryErrorCode = number;
 
 /**
  * Behaviour that can be set at start and changed while running with `configure()`. A key that is present
@@ -139,10 +143,11 @@ export interface SimulatorKnobs {
    */
   lifecycle?: LifecycleKnob | false | undefined;
   /**
-   * Recipients that end `undelivered`, with their error code.
-   * @default `{ '+15555550100': 30003, '+15555550101': 30005 }`
+   * Recipients whose messages end `undelivered` or `failed`, with their delivery error code.
+   * @default one recipient per delivery outcome (`DEFAULT_UNREACHABLE`): `+15555550100` → 30003,
+   * `+15555550101` → 30005, `+15555550102` → 30006, `+15555550103` → 30007, `+15555550104` → 21610
    */
-  unreachable?: Readonly<Record<string, UnreachableErrorCode>> | undefined;
+  unreachable?: Readonly<Record<string, DeliveryErrorCode>> | undefined;
   /** A new Auth Token for the default (first) account: shorthand for `accountUpdates`. */
   authToken?: string;
   /** Changes to accounts by SID (rotate a token, revoke keys, suspend, downgrade to Trial). */

@@ -2,13 +2,15 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { deliveryOutcome } from '../../src/delivery/outcome.js';
 import { verifyTwilioSignature } from '../../src/signature.js';
 import {
   DEFAULT_MESSAGING_SERVICE_SID,
   startTwilioSimulator,
   type TwilioSimulator,
 } from '../../src/simulator/index.js';
-import { send, waitFor } from './client.js';
+import { call, send, waitFor } from './client.js';
+import { schemaErrors } from './oai-schema.js';
 
 interface Post {
   path: string;
@@ -71,19 +73,41 @@ describe('status progression', () => {
   });
 
   it.each([
-    ['+15555550100', 30003, 'Unreachable destination handset'],
-    ['+15555550101', 30005, 'Unknown destination handset'],
-    ['whatsapp:+15555550100', 30003, 'Unreachable destination handset'],
-  ])('ends undelivered for the default unreachable recipient %s (%i)', async (to, code, text) => {
+    ['+15555550100', 30003, 'Unreachable destination handset', 'undelivered', 'transient'],
+    ['+15555550101', 30005, 'Unknown destination handset', 'undelivered', 'permanent'],
+    ['+15555550102', 30006, 'Landline or unreachable carrier', 'undelivered', 'permanent'],
+    ['+15555550103', 30007, 'Message filtered', 'undelivered', 'blocked'],
+    ['+15555550104', 21610, 'Attempt to send to unsubscribed recipient', 'failed', 'opted_out'],
+    ['whatsapp:+15555550100', 30003, 'Unreachable destination handset', 'undelivered', 'transient'],
+  ])('ends the default recipient %s with %i (%s), %s, %s', async (to, code, text, status, outcome) => {
     sim = await startTwilioSimulator({ lifecycle: fast });
-    await send(sim, {
+    const created = await send(sim, {
       To: to,
       From: to.startsWith('whatsapp:') ? 'whatsapp:+15551234567' : '+15551234567',
       Body: 'x',
     });
-    await waitFor(() => sim.messages[0]?.status === 'undelivered');
+    await waitFor(() => sim.messages[0]?.status === status);
     expect(sim.messages[0]).toMatchObject({ error_code: code, error_message: text });
     expect(sim.messages[0]?.date_sent).not.toBeNull();
+    expect(deliveryOutcome(status, code)).toBe(outcome);
+    // GET …/Messages/{Sid}.json serves the final state, true to Twilio's schema.
+    const fetched = await call(
+      sim,
+      'GET',
+      `/2010-04-01/Accounts/${sim.credentials.accountSid}/Messages/${created.body.sid}.json`,
+    );
+    expect(fetched.body).toMatchObject({ status, error_code: code, error_message: text });
+    expect(schemaErrors('api', 'api.v2010.account.message', fetched.body)).toEqual([]);
+  });
+
+  it('names a code of its own choosing by the outcome table', async () => {
+    sim = await startTwilioSimulator({ lifecycle: fast, unreachable: { '+15550000009': 30034 } });
+    await send(sim, { To: '+15550000009', Body: 'x' });
+    await waitFor(() => sim.messages[0]?.status === 'undelivered');
+    expect(sim.messages[0]).toMatchObject({
+      error_code: 30034,
+      error_message: 'US A2P 10DLC message from an unregistered number',
+    });
   });
 
   it('takes the unreachable recipients it is given, and the defaults back with undefined', async () => {
