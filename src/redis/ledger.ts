@@ -16,7 +16,7 @@ import { type EvalScript, evalFor, type RedisClientLike } from './ledger-client.
 /** Options of {@link RedisLedger}. */
 export interface RedisLedgerOptions {
   /** The user's connected ioredis or node-redis (v4+) client; never quit by the ledger. */
-  redis: RedisClientLike;
+  redis: object;
   /**
    * Prefix of every key (one hash per row: `<prefix><account>:<runId>:<rowKey>`).
    * @default 'twilio-destination:ledger:'
@@ -84,7 +84,7 @@ export class RedisLedger implements Ledger {
   readonly #prefix: string;
 
   constructor(options: RedisLedgerOptions) {
-    this.#eval = evalFor(options.redis);
+    this.#eval = evalFor(options.redis as RedisClientLike);
     this.#prefix = options.keyPrefix ?? 'twilio-destination:ledger:';
     this.leaseMs = options.leaseMs;
     this.description = `Redis ledger (keys "${this.#prefix}…")`;
