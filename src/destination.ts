@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Agent, type Dispatcher } from 'undici';
 import { createClient, type TwilioClient } from './client.js';
+import { columnIssues, firstRowColumns, recipientColumnIssue } from './columns.js';
 import {
   type DestinationOptions,
   isApiKey,
@@ -24,9 +25,16 @@ import {
   type StatusSource,
 } from './delivery/fetch-statuses.js';
 import { ConfigError } from './errors.js';
-import { buildMessage, type MessagePlan } from './message.js';
+import { type BuildResult, buildMessage, type MessagePlan } from './message.js';
 import { preparePlan } from './plan.js';
-import { type PreviewOptions, type PreviewResult, previewRows } from './preview.js';
+import {
+  emptySummary,
+  type PreviewOptions,
+  type PreviewResult,
+  type PreviewRow,
+  type PreviewStream,
+  previewRows,
+} from './preview.js';
 import { classifySender } from './recipient.js';
 import { RowKeys } from './send/row-key.js';
 import { checkRunId, ledgerRun } from './send/row-ledger.js';
@@ -34,9 +42,12 @@ import { type SenderDeps, sendRows } from './send/sender.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,
+  CredentialsInfo,
   DestinationConfig,
   Row,
+  RowError,
   RowResult,
+  TargetSettingsInfo,
   ValidationIssue,
   ValidationResult,
   WriteOptions,
@@ -70,7 +81,7 @@ export class TwilioDestination {
   }
 
   /** Checks the credentials' format, then asks Twilio whether they work. Never throws. */
-  async validateCredentials(): Promise<ValidationResult> {
+  async validateCredentials(): Promise<ValidationResult<CredentialsInfo>> {
     const report = new Report();
     const credentials = parseCredentials(this.#part('credentials'));
     const options = parseOptions(this.#options);
@@ -82,7 +93,7 @@ export class TwilioDestination {
   }
 
   /** Checks the sender, template and mapping, and the sender live when the credentials allow it. Never throws. */
-  async validateTargetSettings(): Promise<ValidationResult> {
+  async validateTargetSettings(): Promise<ValidationResult<TargetSettingsInfo>> {
     const report = new Report();
     const parsed = parseSettings(this.#part('settings'), this.#part('mapping'));
     if (!parsed.ok) report.errors.push(...parsed.issues);
@@ -110,7 +121,10 @@ export class TwilioDestination {
    * Throws `ConfigError` (before any request) when the configuration or options are invalid, or when
    * `options.mode` is not `insert` (Twilio messages are append-only); never throws because of a row.
    */
-  async write(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): Promise<RowResult[]> {
+  async write<T extends object = Row>(
+    rows: Iterable<T> | AsyncIterable<T>,
+    options: WriteOptions = {},
+  ): Promise<RowResult[]> {
     const results: RowResult[] = [];
     for await (const result of this.stream(rows, options)) results.push(result);
     return results;
@@ -126,7 +140,10 @@ export class TwilioDestination {
    * for await (const result of destination.stream(rowsFromWarehouse(), { signal })) save(result);
    * ```
    */
-  stream(rows: Iterable<Row> | AsyncIterable<Row>, options: WriteOptions = {}): AsyncGenerator<RowResult> {
+  stream<T extends object = Row>(
+    rows: Iterable<T> | AsyncIterable<T>,
+    options: WriteOptions = {},
+  ): AsyncGenerator<RowResult> {
     const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
     const runIssues = checkRunId(resolved.ledger, options.runId);
     if (runIssues.length > 0) throw new ConfigError(runIssues);
@@ -153,23 +170,30 @@ export class TwilioDestination {
           leaseMs: ledger.leaseMs ?? resolved.timeoutMs + 5000,
         }),
     };
-    if (ledger === undefined) {
-      return sendRows(rows, (row, index) => buildMessage(row, index, plan), deps, options.signal);
-    }
+    // A first row without the recipient's column means the mapping (or the file) is wrong for every row:
+    // each row then fails `config_error` with that one message, and no request is made.
+    let wrongColumns: RowError | undefined;
+    const build = (row: unknown, index: number): BuildResult => {
+      const columns = index === 0 ? firstRowColumns(row) : undefined;
+      if (columns !== undefined) {
+        const issue = recipientColumnIssue(columns, plan);
+        if (issue !== undefined)
+          wrongColumns = { code: 'config_error', message: issue.message, retryable: false };
+      }
+      return wrongColumns === undefined ? buildMessage(row, index, plan) : { ok: false, error: wrongColumns };
+    };
+    if (ledger === undefined) return sendRows(rows, build, deps, options.signal);
+    // With a ledger, every row carries its key (and a key seen earlier in this write is refused).
     const keys = new RowKeys(plan.mapping.key);
-    return sendRows(
-      rows,
-      (row, index) => keys.key(row, buildMessage(row, index, plan), index),
-      deps,
-      options.signal,
-    );
+    return sendRows(rows, (row, index) => keys.key(row, build(row, index), index), deps, options.signal);
   }
 
   /**
-   * A dry run: does everything `write` does except the request, and makes none. Returns one entry per row,
-   * in input order (the exact message with its encoding, segments and warnings, or the very `RowError`
-   * that `write` would report), and a summary. Throws `ConfigError` when `write` would, or when the
-   * preview options are invalid.
+   * A dry run: does everything `write` does except the request, and makes none, so it needs no
+   * credentials. Returns one entry per row, in input order (the exact message with its encoding, segments
+   * and warnings, or the very `RowError` that `write` would report), and a summary. Throws (rejects with)
+   * `ConfigError` when `write` would, when the preview options are invalid, or when the first row lacks
+   * the recipient's column. Holds every row: for large batches use `previewStream`.
    *
    * @example
    * ```ts
@@ -177,14 +201,54 @@ export class TwilioDestination {
    * console.log(`${summary.ready} ready, ${summary.segments} segments, ${summary.encodings['UCS-2']} UCS-2`);
    * ```
    */
-  async preview(
-    rows: Iterable<Row> | AsyncIterable<Row>,
+  async preview<T extends object = Row>(
+    rows: Iterable<T> | AsyncIterable<T>,
     options: PreviewOptions = {},
   ): Promise<PreviewResult> {
+    const stream = this.previewStream(rows, options);
+    const previewed: PreviewRow[] = [];
+    for await (const row of stream) previewed.push(row);
+    return { rows: previewed, summary: stream.summary };
+  }
+
+  /**
+   * The streaming dry run: yields each preview row as it is built and counts it into `summary`, which is
+   * the whole batch's once iteration has ended; memory holds one row however many come. Throws
+   * `ConfigError` at the call when `write` would or the options are invalid, and from the iteration when
+   * the first row lacks the recipient's column. Needs no credentials.
+   *
+   * @example
+   * ```ts
+   * const preview = destination.previewStream(rowsFromWarehouse());
+   * for await (const row of preview) if (row.status === 'failed') console.log(row.error.message);
+   * console.log(`${preview.summary.ready} ready, ${preview.summary.segments} segments`);
+   * ```
+   */
+  previewStream<T extends object = Row>(
+    rows: Iterable<T> | AsyncIterable<T>,
+    options: PreviewOptions = {},
+  ): PreviewStream {
     const parsed = parsePreviewOptions(options);
     if (!parsed.ok) throw new ConfigError(parsed.issues);
-    const { plan } = this.#prepare(checkSyncMode(options.mode));
-    return previewRows(rows, plan, parsed.value);
+    const plan = this.#preparePreview(checkSyncMode(options.mode));
+    const summary = emptySummary();
+    const iterator = previewRows(rows, plan, parsed.value, summary);
+    return { summary, [Symbol.asyncIterator]: () => iterator };
+  }
+
+  /**
+   * What the configuration reads that `columns` (a file's header, say) lacks: the recipient's column, the
+   * other mapped columns, and the template's placeholders. `[]` when every one is there. Throws
+   * `ConfigError` when the configuration itself is invalid (as `preview` would). Needs no credentials.
+   *
+   * @example
+   * ```ts
+   * destination.checkColumns(['mobile', 'first_name']);
+   * // [{ field: 'mapping.to', code: 'missing_column', message: 'The rows have no column "phone", … Their columns: "mobile", "first_name"' }]
+   * ```
+   */
+  checkColumns(columns: readonly string[]): ValidationIssue[] {
+    return columnIssues(columns, this.#preparePreview([]));
   }
 
   /**
@@ -243,6 +307,11 @@ export class TwilioDestination {
     if (dispatcher !== undefined && dispatcher !== this.#injectedDispatcher()) await dispatcher.close();
   }
 
+  /** `await using destination = new TwilioDestination(…)` closes it at the end of the scope. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
   #part(key: 'credentials' | 'settings' | 'mapping'): unknown {
     const config = this.#config;
     return config !== null && typeof config === 'object'
@@ -281,11 +350,31 @@ export class TwilioDestination {
     return { config: config.value, resolved: options.value, plan };
   }
 
+  /** What `preview` needs: the settings, mapping and options, without credentials. */
+  #preparePreview(callIssues: ValidationIssue[]): MessagePlan {
+    const parsed = parseSettings(this.#part('settings'), this.#part('mapping'));
+    const options = parseOptions(this.#options);
+    const issues = [
+      ...(parsed.ok ? [] : parsed.issues),
+      ...(options.ok ? [] : options.issues),
+      ...callIssues,
+    ];
+    let plan: MessagePlan | undefined;
+    if (parsed.ok) {
+      const prepared = preparePlan(parsed.value.settings, parsed.value.mapping);
+      plan = prepared.plan;
+      issues.push(...prepared.issues);
+    }
+    if (plan === undefined || issues.length > 0) throw new ConfigError(issues);
+    return plan;
+  }
+
   #client(credentials: Credentials, options: ResolvedOptions): TwilioClient {
     // One keep-alive connection per request in flight. With more, a request dispatched just as the previous
     // answer ends can find its connection not yet free and open another.
     this.#dispatcher ??=
-      options.dispatcher ?? new Agent({ keepAliveTimeout: 30_000, connections: options.concurrency });
+      (options.dispatcher as Dispatcher | undefined) ??
+      new Agent({ keepAliveTimeout: 30_000, connections: options.concurrency });
     return createClient({
       apiBaseUrl: options.apiBaseUrl,
       messagingBaseUrl: options.messagingBaseUrl,

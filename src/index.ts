@@ -2,7 +2,16 @@
  * twilio-destination: a reverse-ETL destination that sends one Twilio SMS or MMS per row.
  * @packageDocumentation
  */
-export type { DestinationOptions, DuplicateCheckPolicy, Progress, RetryPolicy } from './config/index.js';
+// First: refuses a Node.js too old before undici is loaded.
+import './node-guard.js';
+
+export type {
+  DestinationOptions,
+  DispatcherLike,
+  DuplicateCheckPolicy,
+  Progress,
+  RetryPolicy,
+} from './config/index.js';
 export type {
   FetchStatusesOptions,
   MessageNotFound,
@@ -44,6 +53,7 @@ export type {
   PreviewReadyRow,
   PreviewResult,
   PreviewRow,
+  PreviewStream,
   PreviewSummary,
   PreviewWarning,
   PreviewWarningCode,
@@ -65,6 +75,7 @@ export type {
   ApiKeyCredentials,
   AuthTokenCredentials,
   Credentials,
+  CredentialsInfo,
   DestinationConfig,
   FailedRowResult,
   FieldMapping,
@@ -72,9 +83,11 @@ export type {
   RowError,
   RowErrorCode,
   RowResult,
+  SenderInfo,
   SentRowResult,
   SyncMode,
   TargetSettings,
+  TargetSettingsInfo,
   ValidationIssue,
   ValidationResult,
   WriteOptions,

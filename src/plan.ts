@@ -1,7 +1,7 @@
 /**
  * Validated settings → the `MessagePlan` every row of one write or preview is built with: the templates
  * compiled once, the sender classified, the send options resolved. The checks here need the compiled
- * templates, so they come after the schema (config.ts) and before any row.
+ * templates, so they come after the configuration schema and before any row.
  */
 import { MAX_BODY_LENGTH, type MessageContent, type MessagePlan } from './message.js';
 import type { CountryCode } from './phone.js';

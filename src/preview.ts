@@ -4,6 +4,8 @@
  * exact message, its encoding and its segments. No request is made.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import { firstRowColumns, recipientColumnIssue } from './columns.js';
+import { ConfigError } from './errors.js';
 import { buildMessage, describeCharacters, type MessagePlan, type MessageRequest } from './message.js';
 import { countSegments, type Encoding, type SegmentInfo, smartEncodable } from './segments.js';
 import type { RowError, RowErrorCode, SyncMode } from './types.js';
@@ -145,15 +147,18 @@ export interface ResolvedPreviewOptions {
 /** Rows between two turns of the event loop, so that timers, I/O and an abort get their turn. */
 const ROWS_PER_TURN = 1000;
 
-/** Builds every row as `write` would, without sending, and sums up the batch. */
-export async function previewRows(
-  rows: Iterable<unknown> | AsyncIterable<unknown>,
-  plan: MessagePlan,
-  options: ResolvedPreviewOptions,
-): Promise<PreviewResult> {
-  const { signal } = options;
-  const previewed: PreviewRow[] = [];
-  const summary: PreviewSummary = {
+/**
+ * What `previewStream()` returns: the preview rows one at a time, in input order, and a summary counted as
+ * they go, so that memory holds one row however many come.
+ */
+export interface PreviewStream extends AsyncIterable<PreviewRow> {
+  /** Totals over the rows yielded so far: the whole batch's once iteration has ended. */
+  readonly summary: PreviewSummary;
+}
+
+/** A summary with nothing counted yet. */
+export function emptySummary(): PreviewSummary {
+  return {
     rows: 0,
     ready: 0,
     failed: 0,
@@ -164,20 +169,41 @@ export async function previewRows(
     warnings: {},
     mostExpensive: [],
   };
+}
+
+/**
+ * Builds every row as `write` would, without sending, counting each into `summary` before yielding it.
+ * A first row without the recipient's column throws a `ConfigError` (see `recipientColumnIssue`).
+ */
+export async function* previewRows(
+  rows: Iterable<unknown> | AsyncIterable<unknown>,
+  plan: MessagePlan,
+  options: ResolvedPreviewOptions,
+  summary: PreviewSummary,
+): AsyncGenerator<PreviewRow> {
+  const { signal } = options;
   signal?.throwIfAborted();
   let index = 0;
   for await (const row of rows) {
+    if (index === 0) checkFirstRow(row, plan);
     const built = buildMessage(row, index, plan, { measure: true });
     const entry: PreviewRow = built.ok
       ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
       : { status: 'failed', index, error: built.error };
     count(summary, entry, options.mostExpensive);
-    previewed.push(entry);
     index++;
+    yield entry;
     if (index % ROWS_PER_TURN === 0) await nextTurn();
     signal?.throwIfAborted();
   }
-  return { rows: previewed, summary };
+}
+
+/** Throws the `ConfigError` for a first row (an object) that lacks the recipient's column. */
+function checkFirstRow(row: unknown, plan: MessagePlan): void {
+  const columns = firstRowColumns(row);
+  if (columns === undefined) return;
+  const issue = recipientColumnIssue(columns, plan);
+  if (issue !== undefined) throw new ConfigError([issue]);
 }
 
 function readyRow(

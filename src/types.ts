@@ -1,6 +1,6 @@
 /**
  * The public data shapes of the package: configuration, rows, results and validation reports.
- * These follow DESIGN.md's public contract exactly.
+ * The README documents each of them.
  */
 
 /** Account SID + Auth Token. */
@@ -135,16 +135,45 @@ export interface ValidationIssue {
   message: string;
 }
 
-/** The outcome of `validateCredentials()` or `validateTargetSettings()`. Never thrown. */
-export interface ValidationResult {
+/** Facts `validateCredentials()` found. */
+export interface CredentialsInfo {
+  /** The account's status (`active`, `suspended`, `closed`) and type (`Full`, `Trial`), when Twilio answered. */
+  account?: { status: string; type: string };
+}
+
+/** What `validateTargetSettings()` learnt about the sender. */
+export type SenderInfo =
+  | { kind: 'short_code' | 'alphanumeric' | 'whatsapp'; from: string }
+  | { kind: 'messaging_service'; sid: string; friendlyName: unknown }
+  | { kind: 'phone'; number: string; capabilities: { sms?: boolean; mms?: boolean } | null };
+
+/** Facts `validateTargetSettings()` found. */
+export interface TargetSettingsInfo {
+  /** The columns the template (or the Content variables) read, in order of first use. */
+  fields?: string[];
+  /** Characters of the template's fixed text. */
+  fixedTextLength?: number;
+  /** The encoding of the fixed text outside sections: a floor for every message's. */
+  fixedTextEncoding?: 'GSM-7' | 'UCS-2';
+  /** Segments of that fixed text: a floor for every message's. */
+  fixedTextSegments?: number;
+  /** The sender, as checked with Twilio (when the credentials allowed it). */
+  sender?: SenderInfo;
+}
+
+/**
+ * The outcome of `validateCredentials()` (`ValidationResult<CredentialsInfo>`) or
+ * `validateTargetSettings()` (`ValidationResult<TargetSettingsInfo>`). Never thrown.
+ */
+export interface ValidationResult<Info extends object = CredentialsInfo | TargetSettingsInfo> {
   /** `false` when there is at least one error. */
   ok: boolean;
   /** What must be fixed. */
   errors: ValidationIssue[];
   /** What works but deserves attention. */
   warnings: ValidationIssue[];
-  /** Facts found: account status and type, the template's fields, … */
-  info: Record<string, unknown>;
+  /** Facts found: account status and type, the template's fields, the sender, … */
+  info: Info;
 }
 
 /** The codes a failed row can carry. */

@@ -9,13 +9,19 @@ import { describeCharacters } from './message.js';
 import { prepareContentVariables, prepareTemplate } from './plan.js';
 import type { SenderKind } from './recipient.js';
 import { countSegments, smartEncodable } from './segments.js';
-import type { Credentials, ValidationIssue, ValidationResult } from './types.js';
+import type {
+  Credentials,
+  CredentialsInfo,
+  TargetSettingsInfo,
+  ValidationIssue,
+  ValidationResult,
+} from './types.js';
 
 /** Collects issues and facts while checking. */
-export class Report {
+export class Report<Info extends object = CredentialsInfo & TargetSettingsInfo> {
   readonly errors: ValidationIssue[] = [];
   readonly warnings: ValidationIssue[] = [];
-  readonly info: Record<string, unknown> = {};
+  readonly info: Info = {} as Info;
 
   error(field: string, code: string, message: string): void {
     this.errors.push({ field, code, message });
@@ -25,7 +31,7 @@ export class Report {
     this.warnings.push({ field, code, message });
   }
 
-  result(): ValidationResult {
+  result(): ValidationResult<Info> {
     return { ok: this.errors.length === 0, errors: this.errors, warnings: this.warnings, info: this.info };
   }
 }
@@ -52,7 +58,7 @@ export async function checkCredentials(
     const { body } = await client.get<{ status?: unknown; type?: unknown }>('api', `${accountPath}.json`);
     const status = String(body.status);
     const type = String(body.type);
-    report.info['account'] = { status, type };
+    report.info.account = { status, type };
     if (status === 'suspended' || status === 'closed') {
       report.error(
         'credentials.accountSid',
@@ -165,7 +171,7 @@ export async function checkSender(
   report: Report,
 ): Promise<void> {
   if (kind !== 'messaging_service' && kind !== 'phone') {
-    report.info['sender'] = { kind, from };
+    report.info.sender = { kind, from };
     report.warn(
       'settings.from',
       'sender_not_checked',
@@ -176,7 +182,7 @@ export async function checkSender(
   try {
     if (kind === 'messaging_service') {
       const { body } = await client.get<{ friendly_name?: unknown }>('messaging', `/v1/Services/${from}`);
-      report.info['sender'] = { kind, sid: from, friendlyName: body.friendly_name ?? null };
+      report.info.sender = { kind, sid: from, friendlyName: body.friendly_name ?? null };
       return;
     }
     const { body } = await client.get<{ incoming_phone_numbers?: unknown }>(
@@ -195,7 +201,7 @@ export async function checkSender(
       );
       return;
     }
-    report.info['sender'] = { kind, number: from, capabilities: owned.capabilities ?? null };
+    report.info.sender = { kind, number: from, capabilities: owned.capabilities ?? null };
     if (owned.capabilities?.sms === false) {
       report.error(
         'settings.from',
@@ -236,12 +242,12 @@ export function checkMessageSettings(settings: Record<string, unknown> | undefin
     const { template, issues } = prepareTemplate(source);
     report.errors.push(...issues);
     if (template === undefined) return;
-    report.info['fields'] = [...template.fields];
-    report.info['fixedTextLength'] = template.fixedTextLength;
+    report.info.fields = [...template.fields];
+    report.info.fixedTextLength = template.fixedTextLength;
     const smartEncoded = settings?.['smartEncoded'] === true;
     const floor = countSegments(template.outerText, { smartEncoded });
-    report.info['fixedTextEncoding'] = floor.encoding;
-    report.info['fixedTextSegments'] = floor.segments;
+    report.info.fixedTextEncoding = floor.encoding;
+    report.info.fixedTextSegments = floor.segments;
     if (floor.encoding === 'UCS-2') {
       const replaceable = smartEncoded ? [] : smartEncodable(template.outerText);
       const advice =
@@ -272,5 +278,5 @@ export function checkMessageSettings(settings: Record<string, unknown> | undefin
   const prepared = prepareContentVariables(texts);
   report.errors.push(...prepared.issues);
   const fields = prepared.variables.flatMap(([, template]) => template.fields);
-  report.info['fields'] = [...new Set(fields)];
+  report.info.fields = [...new Set(fields)];
 }

@@ -259,8 +259,23 @@ describe('preview: failed rows are exactly what write would report', () => {
     );
     await fc.assert(
       fc.asyncProperty(fc.array(row, { maxLength: 6 }), async (rows) => {
-        const preview = await dest.preview(rows);
         const before = dispatcher.requests.length;
+        if (rows[0] !== undefined && !Object.hasOwn(rows[0], 'to')) {
+          // No recipient column in the first row: preview refuses the batch, write fails every row with it.
+          const refused = await dest.preview(rows).catch((error: ConfigError) => error);
+          expect(refused).toBeInstanceOf(ConfigError);
+          const written = await dest.write(rows);
+          expect(written.map((result) => result.status === 'failed' && result.error)).toEqual(
+            rows.map(() => ({
+              code: 'config_error',
+              message: (refused as ConfigError).issues[0]?.message,
+              retryable: false,
+            })),
+          );
+          expect(dispatcher.requests.length).toBe(before);
+          return;
+        }
+        const preview = await dest.preview(rows);
         const written = await dest.write(rows);
         const readyRows = preview.rows.filter((entry) => entry.status === 'ready');
         expect(dispatcher.requests.length - before).toBe(readyRows.length);

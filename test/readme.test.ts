@@ -44,6 +44,8 @@ it("runs the README's quick-start code", async () => {
   }
   expect(scope.isDone()).toBe(true);
   expect(log.mock.calls).toEqual([
+    ['account active'],
+    ['2 ready, 2 segments'],
     ['row 0: sent SM-ada'],
     [
       'row 1: twilio_rejected: Row 1: the recipient has opted out (replied STOP), so Twilio will not send to this number from this sender (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient). Suppress this recipient; they can opt back in by replying START.',

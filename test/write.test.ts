@@ -118,9 +118,40 @@ describe('write: the request', () => {
   });
 });
 
+describe('write: a first row without the recipient column', () => {
+  it('fails every row with config_error and that one message, and makes no request', async () => {
+    const { dest } = destination({ mapping: { to: 'mobile' } });
+    const rows = [
+      { phone: TO, first_name: 'Ann' },
+      { phone: TO, first_name: 'Bob' },
+      { mobile: TO, first_name: 'Cy' },
+    ];
+    const results = await dest.write(rows);
+    const message =
+      'The rows have no column "mobile", which mapping.to reads the recipient from. Their columns: "phone", "first_name"';
+    expect(results).toEqual(
+      [0, 1, 2].map((index) => ({
+        status: 'failed',
+        index,
+        attempts: 0,
+        error: { code: 'config_error', message, retryable: false },
+      })),
+    );
+    // nock has no interceptor: a request would have failed the rows with network_error instead.
+  });
+
+  it('checks only the first row: a later row without it fails on its own', async () => {
+    const scope = api().post(MESSAGES_PATH).reply(201, messageJson());
+    const { dest } = destination();
+    const results = await dest.write([{ to: TO, first_name: 'Ann' }, { first_name: 'Bob' }]);
+    expect(results.map((r) => r.status === 'failed' && r.error.code)).toEqual([false, 'invalid_row']);
+    expect(scope.isDone()).toBe(true);
+  });
+});
+
 describe('write: rows that fail locally make no request', () => {
   it.each([
-    [{ first_name: 'Ann' }, 'invalid_row'],
+    [{ to: null, first_name: 'Ann' }, 'invalid_row'],
     [{ to: '0415 555 0100', first_name: 'Ann' }, 'invalid_row'],
     [{ to: 'whatsapp:+14155550100', first_name: 'Ann' }, 'invalid_row'],
     [{ to: TO, first_name: 'Ann', media_url: 'javascript:alert(1)' }, 'invalid_row'],

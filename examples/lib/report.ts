@@ -3,10 +3,12 @@
  * rows failed, the delivery outcomes of the sent messages, and a summary with the failures counted by code.
  */
 import {
+  type CredentialsInfo,
   DELIVERY_OUTCOMES,
   type DeliveryOutcome,
   type Row,
   type RowResult,
+  type TargetSettingsInfo,
   type ValidationResult,
 } from '../../src/index.js';
 
@@ -121,15 +123,15 @@ export function formatValidation(name: string, result: ValidationResult, facts: 
 }
 
 /** `account active, Full` from `validateCredentials()`'s info, when Twilio told. */
-export function accountFacts(result: ValidationResult): string {
-  const account = result.info['account'] as { status?: string; type?: string } | undefined;
+export function accountFacts(result: ValidationResult<CredentialsInfo>): string {
+  const { account } = result.info;
   return account === undefined ? '' : `account ${account.status}, ${account.type}`;
 }
 
 /** `template fields: first_name, order_id, note` from `validateTargetSettings()`'s info. */
-export function templateFacts(result: ValidationResult, from: string): string {
-  const fields = result.info['fields'];
-  const list = Array.isArray(fields) && fields.length > 0 ? `, template fields: ${fields.join(', ')}` : '';
+export function templateFacts(result: ValidationResult<TargetSettingsInfo>, from: string): string {
+  const { fields = [] } = result.info;
+  const list = fields.length > 0 ? `, template fields: ${fields.join(', ')}` : '';
   return `sender ${from}${list}`;
 }
 

@@ -10,7 +10,7 @@ import type { RowFormat } from './rows.js';
 import { addStatusCommand } from './status.js';
 
 /** The CLI's commands. */
-export type CommandName = 'validate' | 'preview' | 'send' | 'status';
+export type CommandName = 'validate' | 'preview' | 'send' | 'status' | 'simulator';
 
 /** Every flag's value, as commander reads it (camelCase names). */
 export interface CliOptions {
@@ -40,12 +40,26 @@ export interface CliOptions {
   maxSegments?: number;
   /** `--simulate`: the embedded simulator instead of Twilio. */
   simulate?: boolean;
-  /** `--api-base-url` (hidden): a Twilio-compatible server such as a simulator, for tests. */
+  /** `--api-base-url`: a Twilio-compatible server, such as `twilio-destination simulator`. */
   apiBaseUrl?: string;
   /** `--format`: the rows' format, when the file name does not say. */
   format?: RowFormat;
-  /** `--out`: the JSON Lines file for the per-row output. */
+  /** `--out`: the file for the per-row output (`.csv`, else JSON Lines). */
   out?: string;
+  /** `--force`: replace an existing `--out` file. */
+  force?: boolean;
+  /** `--append`: add to an existing `--out` file. */
+  append?: boolean;
+  /** `--key`: a column copied into each result as `key`. */
+  key?: string;
+  /** `--limit`: only the first N rows. */
+  limit?: number;
+  /** `--to` (send): send only the first row's message, to this test number. */
+  to?: string;
+  /** `--yes` (send): no confirmation question. */
+  yes?: boolean;
+  /** `--price-per-segment` (send): for the cost estimate of the confirmation. */
+  pricePerSegment?: number;
   /** `--warn-above-segments` (preview). */
   warnAboveSegments?: number;
   /** `--concurrency` (send). */
@@ -72,6 +86,8 @@ export interface CommandLine {
   command: CommandName;
   /** The rows file; `undefined` for stdin (no file, or `-`) and for `validate`. */
   file: string | undefined;
+  /** The arguments of `simulator`, passed to it as they are. */
+  rest?: string[];
   /** The flags. */
   options: CliOptions;
 }
@@ -93,7 +109,13 @@ process list): TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY
 (the API key wins when both are set, as in Twilio's own CLI).
 
 Rows: a CSV file with a header row, or JSON Lines (.jsonl, .ndjson), or stdin with --format.
-Results: one JSON line per row (a RowResult) to --out, or to stdout; progress and the summary go to stderr.
+Results: one line per row (a RowResult with the row's file "line" and, with --key, its "key") to --out
+(CSV when it ends in .csv, else JSON Lines), or to stdout; progress and the summary go to stderr. An
+existing --out file is kept unless --force or --append; the file appears only when the run ends.
+
+A first run: preview, then send to yourself with --to +1… (only the first row's message), then --limit.
+HTTPS_PROXY / HTTP_PROXY / NO_PROXY in the environment are honoured. A local Twilio stand-in:
+twilio-destination simulator (then --api-base-url with the URL it prints, and its credentials).
 
 Exit codes: 0 every row sent (preview: ready; validate: valid), 1 some rows failed (or would fail),
 2 usage or configuration error, 130 interrupted with Ctrl-C (143 on SIGTERM).
@@ -110,6 +132,12 @@ const CREDENTIAL_FLAG =
 function toNumber(value: string): number {
   const number = Number(value);
   if (value.trim() === '' || !Number.isFinite(number)) throw new InvalidArgumentError('Not a number.');
+  return number;
+}
+
+function toCount(value: string): number {
+  const number = toNumber(value);
+  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('Must be a whole number ≥ 1.');
   return number;
 }
 
@@ -138,14 +166,23 @@ function messageFlags(command: Command): Command {
       'a Content variable, e.g. 1={{first_name}} (repeatable)',
       addContentVariable,
     )
-    .option('--default-country <code>', 'ISO country for numbers written without +country code, e.g. US')
+    .option(
+      '--default-country <code>',
+      'ISO country for numbers written without +country code, e.g. US',
+      (value: string) => value.trim().toUpperCase(),
+    )
     .option('--smart-encoded', 'let Twilio replace look-alike Unicode with GSM-7 characters')
     .option('--validity-period <seconds>', 'drop a message still queued after this long (1-36000)', toNumber)
     .option('--shorten-urls', 'shorten links (Messaging Service senders only)')
     .option('--status-callback <url>', 'URL Twilio posts each delivery status to')
     .option('--max-segments <n>', 'fail a row whose message would take more segments', toNumber)
     .option('--simulate', 'use the built-in Twilio simulator: nothing leaves this machine')
-    .addOption(new Option('--api-base-url <url>').hideHelp().conflicts('simulate'));
+    .addOption(
+      new Option(
+        '--api-base-url <url>',
+        'a Twilio-compatible server instead of Twilio, e.g. the URL `twilio-destination simulator` prints',
+      ).conflicts('simulate'),
+    );
 }
 
 /** The rows argument and the per-row output, of `preview` and `send`. */
@@ -158,7 +195,11 @@ function rowFlags(command: Command): Command {
         'jsonl',
       ]),
     )
-    .option('--out <file>', 'write the per-row JSON lines to this file instead of stdout');
+    .option('--out <file>', 'write one result per row to this file (.csv, else JSON Lines) instead of stdout')
+    .option('--force', 'replace an existing --out file')
+    .addOption(new Option('--append', 'add to an existing --out file').conflicts('force'))
+    .option('--key <column>', 'copy this column into each result as "key", to join results back to rows')
+    .option('--limit <n>', 'only the first n rows', toCount);
 }
 
 /** The flags of `send` alone: how it runs. */
@@ -173,7 +214,14 @@ function sendFlags(command: Command): Command {
       'SQLite file remembering sent rows, so a re-run resumes (default .twilio-destination/ledger.db)',
     )
     .option('--no-ledger', 'remember nothing: running the command again sends every row again')
-    .option('--run-id <name>', 'the run these rows belong to (default: derived from the file and settings)');
+    .option('--run-id <name>', 'the run these rows belong to (default: derived from the file and settings)')
+    .option('--to <number>', "send only the first row's message, to this test number (e.g. your own)")
+    .option('--yes', 'do not ask for confirmation (it is asked only on a terminal)')
+    .option(
+      '--price-per-segment <usd>',
+      "for the confirmation's cost estimate (default 0.0083, a US SMS list price; check your country's)",
+      toNumber,
+    );
 }
 
 /**
@@ -218,6 +266,16 @@ export function parseCommandLine(argv: readonly string[], output: CommandLineOut
   addStatusCommand(program, HELP_AFTER, (line) => {
     parsed = line;
   });
+  program
+    .command('simulator')
+    .description('run a local Twilio stand-in and print its URL and credentials (--help for its options)')
+    .helpOption(false)
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .argument('[options...]')
+    .action((rest: string[]) => {
+      parsed = { command: 'simulator', file: undefined, options: {}, rest };
+    });
   try {
     program.parse(argv, { from: 'user' });
   } catch (error) {

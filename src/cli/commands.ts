@@ -1,23 +1,21 @@
 /**
- * The three commands. Each returns its exit code; problems that end a command early (a usage error, a
- * `ConfigError`, unreadable rows) are thrown and reported by main.
+ * `validate` and what every command shares: where the results go (an `--out` file written safely, or
+ * stdout) and how an error that ended a command early is reported. `preview` and `send` have their own
+ * modules. Problems that end a command early (a usage error, a `ConfigError`, unreadable rows) are thrown
+ * and reported by main.
  */
-import { constants, createReadStream } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
-import { isConfigError, type Row } from '../index.js';
+import { pipeline } from 'node:stream/promises';
+import { isConfigError } from '../index.js';
 import type { CommandLine } from './args.js';
-import { type LineWriter, lineWriter, openOutFile } from './output.js';
-import { createProgress } from './progress.js';
-import {
-  configErrorLines,
-  countResult,
-  newTally,
-  previewSummary,
-  sendSummary,
-  validationLines,
-} from './report.js';
-import { countRows, formatOf, guardRows, InputError, type RowFormat, readRows } from './rows.js';
+import { OutFileError, openOutFile } from './out-file.js';
+import { csvLines, type LineWriter, lineWriter } from './output.js';
+import { configErrorLines, type FlagNames, validationLines } from './report.js';
+import { InputError } from './rows.js';
 import { type Session, UsageError } from './session.js';
 
 /** A process-like source of signals (the real `process` when run as a program). */
@@ -30,8 +28,8 @@ export interface SignalSource {
 
 /** What a command reads and writes. */
 export interface CommandIo {
-  /** Rows when no file is given. */
-  stdin: Readable;
+  /** Rows when no file is given; the answer to the confirmation question when it is a terminal. */
+  stdin: Readable & { isTTY?: boolean };
   /** Results (without `--out`) and validation reports. */
   stdout: Writable;
   /** Progress, notices, summaries and errors. */
@@ -42,165 +40,159 @@ export interface CommandIo {
   now: () => number;
   /** The least time between two plain progress lines. */
   progressIntervalMs: number;
+  /** Prints the session's notices (once): called once the configuration is known to be valid. */
+  announce: () => void;
 }
 
-/** Exit codes of signals, as shells report a process they ended: 128 + the signal's number. */
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-
 /** `validate`: both checks, with requests to Twilio but no message; exit 2 when either finds an error. */
-export async function validate(session: Session, io: CommandIo): Promise<number> {
+export async function validate(session: Session, io: CommandIo, flags: FlagNames): Promise<number> {
   const credentials = await session.destination.validateCredentials();
   const settings = await session.destination.validateTargetSettings();
+  io.announce();
   const lines = [
-    ...validationLines('Credentials', credentials),
-    ...validationLines('Target settings', settings),
+    ...validationLines('Credentials', credentials, flags),
+    ...validationLines('Target settings', settings, flags),
   ];
   io.stdout.write(`${lines.join('\n')}\n`);
   return credentials.ok && settings.ok ? 0 : 2;
 }
 
-/** `preview`: every row as `write` would build it, one JSON line each; exit 1 when some would fail. */
-export async function preview(line: CommandLine, session: Session, io: CommandIo): Promise<number> {
-  const input = await openInput(line, io);
-  const state: { error?: Error } = {};
-  const { warnAboveSegments } = line.options;
-  const result = await session.destination.preview(
-    guardRows(input.rows(), state, () => false),
-    warnAboveSegments === undefined ? {} : { warnAboveSegments },
-  );
-  const out = await openResults(line, io);
-  for (const row of result.rows) await out.writer.write(row);
-  await out.writer.close();
-  io.stderr.write(`${previewSummary(result, out.label).join('\n')}\n`);
-  if (state.error) throw state.error;
-  return result.summary.failed > 0 ? 1 : 0;
+/** The CSV columns of each command's results. */
+const CSV_COLUMNS = {
+  send: [
+    'line',
+    'key',
+    'index',
+    'status',
+    'messageSid',
+    'twilioStatus',
+    'segments',
+    'attempts',
+    'recovered',
+    'requestId',
+    'error_code',
+    'error_message',
+    'error_retryable',
+    'error_possiblySent',
+    'error_httpStatus',
+    'error_twilioCode',
+    'error_requestId',
+  ],
+  preview: [
+    'line',
+    'key',
+    'index',
+    'status',
+    'channel',
+    'to',
+    'from',
+    'body',
+    'mediaUrls',
+    'encoding',
+    'segments',
+    'warnings',
+    'error_code',
+    'error_message',
+  ],
+} as const;
+
+/** Where the results go, and how the run ends for that place. */
+export interface Results {
+  /** Writes one result per line. */
+  writer: LineWriter;
+  /** `stdout`, or the `--out` path. */
+  label: string;
+  /** The file the lines are written to until `commit`, when it is not `label`. */
+  writtenTo?: string;
+  /** Ends the writing and makes the results visible (renames the file; copies a spool to stdout). */
+  commit(): Promise<void>;
+  /** Drops what was written, when the command failed (nothing is left behind). */
+  discard(): Promise<void>;
 }
 
 /**
- * `send`: streams the results to `--out` (or stdout) as they come, with progress on stderr. Ctrl-C aborts:
- * requests in flight are cancelled, rows not started are reported `aborted`, the results so far are
- * written, and the exit code is 130. A second Ctrl-C ends the process at once.
+ * The results' place: the `--out` file (refused when it is the input or exists without --force/--append,
+ * written under a temporary name until `commit`), or stdout. With `spool`, stdout's lines go to a
+ * temporary file first and are copied at `commit`, so that an error found late comes first and alone.
  */
-export async function send(line: CommandLine, session: Session, io: CommandIo): Promise<number> {
-  const input = await openInput(line, io);
-  const controller = new AbortController();
-  const state: { error?: Error } = {};
-  // On abort, stdin stops being read (it may never end); a file is read to its end, so that every row
-  // gets its result.
-  const stop = () => line.file === undefined && controller.signal.aborted;
-  const runId = await session.runId();
-  // Throws ConfigError here, before any file is counted or written.
-  const results = session.destination.stream(guardRows(input.rows(), state, stop), {
-    signal: controller.signal,
-    mode: 'insert',
-    ...(runId === undefined ? {} : { runId }),
-  });
-  // A file is read twice, one row at a time: first to count (for the ETA, and to refuse a malformed file
-  // before anything is sent), then to send.
-  const total = line.file === undefined ? undefined : await countRows(input.rows());
-  const out = await openResults(line, io);
-  const progress = createProgress({
-    stream: io.stderr,
-    total,
-    now: io.now,
-    intervalMs: io.progressIntervalMs,
-  });
-  session.progress.onProgress = (p) => progress.update(p);
-
-  let interruptedBy: keyof typeof SIGNAL_EXIT_CODES | undefined;
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((signal) => {
-    const handler = () => {
-      interruptedBy = signal;
-      // The next Ctrl-C gets Node's default handling: the process ends at once.
-      removeHandlers();
-      io.stderr.write(
-        `\n${signal}: stopping. Requests in flight are cancelled; rows not started are reported "aborted". Ctrl-C again quits at once.\n`,
-      );
-      controller.abort();
+export async function openResults(
+  line: CommandLine,
+  io: CommandIo,
+  command: 'send' | 'preview',
+  spool: boolean,
+): Promise<Results> {
+  const { out, force = false, append = false } = line.options;
+  const csv = out?.toLowerCase().endsWith('.csv') === true;
+  if (out === undefined && !spool) {
+    return {
+      writer: lineWriter(io.stdout, false),
+      label: 'stdout',
+      commit: async () => undefined,
+      discard: async () => undefined,
     };
-    io.signals.on(signal, handler);
-    return [signal, handler] as const;
-  });
-  const removeHandlers = () => {
-    for (const [signal, handler] of handlers) io.signals.off(signal, handler);
-  };
-
-  const tally = newTally();
-  const started = io.now();
-  let writeError: Error | undefined;
+  }
+  if (out === undefined) {
+    const dir = await mkdtemp(join(tmpdir(), 'twilio-destination-'));
+    const path = join(dir, 'results.jsonl');
+    const file = await openOutFile(path, { input: undefined, force: false, append: false });
+    const writer = lineWriter(file.stream, true);
+    return {
+      writer,
+      label: 'stdout',
+      async commit() {
+        await writer.close();
+        await file.commit();
+        await pipeline(createReadStream(path), io.stdout, { end: false });
+        await rm(dir, { recursive: true, force: true });
+      },
+      async discard() {
+        await closeQuietly(writer);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  let file: Awaited<ReturnType<typeof openOutFile>>;
   try {
-    for await (const result of results) {
-      countResult(tally, result);
-      if (writeError !== undefined) continue;
-      try {
-        await out.writer.write(result);
-      } catch (error) {
-        // Without a place for the results, sending on would lose them: stop, and report the rest aborted.
-        writeError = error as Error;
-        controller.abort();
-      }
-    }
-  } finally {
-    progress.stop();
-    removeHandlers();
-  }
-  await out.writer.close().catch((error: Error) => {
-    writeError ??= error;
-  });
-  io.stderr.write(
-    `${sendSummary(tally, { elapsedMs: io.now() - started, interruptedBy, resultsTo: out.label }).join('\n')}\n`,
-  );
-  if (writeError !== undefined) {
-    io.stderr.write(
-      `error: could not write the results to ${out.label}: ${writeError.message}. Sending stopped.\n`,
-    );
-    return 1;
-  }
-  if (interruptedBy !== undefined) return SIGNAL_EXIT_CODES[interruptedBy];
-  if (state.error) throw state.error;
-  return tally.sent === tally.rows ? 0 : 1;
-}
-
-/** The rows source: a readable file (opened anew for each read) or stdin, and its format. */
-async function openInput(line: CommandLine, io: CommandIo): Promise<{ rows: () => AsyncGenerator<Row> }> {
-  const { file } = line;
-  const format = formatOf(file, line.options.format);
-  if (format === undefined) {
-    throw new UsageError(
-      file === undefined
-        ? 'rows come from stdin: say their format with --format csv or --format jsonl'
-        : `cannot tell the format of ${file} from its name: use --format csv or --format jsonl`,
-    );
-  }
-  if (file !== undefined) {
-    await access(file, constants.R_OK).catch((error: Error) => {
-      throw new UsageError(`cannot read ${file}: ${error.message}`);
-    });
-  }
-  // Lazy: nothing is opened until the rows are read.
-  async function* rows(): AsyncGenerator<Row> {
-    yield* readRows(
-      file === undefined ? io.stdin : createReadStream(file),
-      format as RowFormat,
-      file ?? 'stdin',
-    );
-  }
-  return { rows };
-}
-
-async function openResults(line: CommandLine, io: CommandIo): Promise<{ writer: LineWriter; label: string }> {
-  const path = line.options.out;
-  if (path === undefined) return { writer: lineWriter(io.stdout, false), label: 'stdout' };
-  try {
-    return { writer: lineWriter(await openOutFile(path), true), label: path };
+    file = await openOutFile(out, { input: line.file, force, append });
   } catch (error) {
-    throw new UsageError(`cannot write --out ${path}: ${(error as Error).message}`);
+    if (error instanceof OutFileError) throw new UsageError(error.message);
+    throw new UsageError(`cannot write --out ${out}: ${(error as Error).message}`);
+  }
+  const writer = lineWriter(
+    file.stream,
+    true,
+    csv ? csvLines(CSV_COLUMNS[command], !file.appending) : undefined,
+  );
+  return {
+    writer,
+    label: out,
+    writtenTo: file.writtenTo,
+    async commit() {
+      await writer.close();
+      await file.commit();
+    },
+    async discard() {
+      await closeQuietly(writer);
+      await file.discard();
+    },
+  };
+}
+
+/** Ends a writer whose lines are being dropped: its own failure no longer matters. */
+async function closeQuietly(writer: LineWriter): Promise<void> {
+  try {
+    await writer.close();
+  } catch {
+    // The command already failed; this file is removed next.
   }
 }
 
 /** Lines for an error that ended a command early, and its exit code. */
-export function describeFailure(error: unknown): { lines: string[]; exitCode: number } {
-  if (isConfigError(error)) return { lines: configErrorLines(error.issues), exitCode: 2 };
+export function describeFailure(
+  error: unknown,
+  flags: FlagNames = {},
+): { lines: string[]; exitCode: number } {
+  if (isConfigError(error)) return { lines: configErrorLines(error.issues, flags), exitCode: 2 };
   const lines = [`error: ${(error as Error).message}`];
   return { lines, exitCode: error instanceof UsageError || error instanceof InputError ? 2 : 1 };
 }

@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 /**
- * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`, `status`). `main` takes its
+ * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`, `status`, `simulator`). `main` takes its
  * arguments, environment, streams, signals and exit function as parameters, so tests run it in-process;
  * run as a program, it gets the real ones.
  *
  * Exit codes: 0 every row sent (preview: ready; validate: valid), 1 some rows failed, 2 usage or
  * configuration error, 130 interrupted with Ctrl-C (143 with SIGTERM).
  */
+// First: a Node.js too old for the package gets one clear line, before undici is loaded.
+import './node-check.js';
 import { realpathSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { main as runSimulator } from '../simulator/cli.js';
 import { parseCommandLine } from './args.js';
-import { type CommandIo, describeFailure, preview, type SignalSource, send, validate } from './commands.js';
+import { type CommandIo, describeFailure, type SignalSource, validate } from './commands.js';
+import { preview } from './preview-command.js';
+import type { FlagNames } from './report.js';
+import { send } from './send-command.js';
 import { openSession, type Session } from './session.js';
 import { status } from './status.js';
 
@@ -21,8 +27,8 @@ export interface CliContext {
   argv: readonly string[];
   /** The environment: the only source of credentials. */
   env: Readonly<Record<string, string | undefined>>;
-  /** Rows when no file is given. */
-  stdin: Readable;
+  /** Rows when no file is given; the answer to `send`'s confirmation on a terminal. */
+  stdin: Readable & { isTTY?: boolean };
   /** Results (without `--out`), validation reports, help. */
   stdout: Writable;
   /** Progress (a bar when it is a terminal), notices, summaries and errors. */
@@ -53,29 +59,66 @@ async function run(context: CliContext): Promise<number> {
     writeErr: (text) => stderr.write(text),
   });
   if (typeof line === 'number') return line;
+  const signals = context.signals ?? NO_SIGNALS;
+  if (line.command === 'simulator') return simulator(line.rest ?? [], context, signals);
+  let session: Session | undefined;
+  let announced = false;
   const io: CommandIo = {
     stdin: context.stdin,
     stdout,
     stderr,
-    signals: context.signals ?? NO_SIGNALS,
+    signals,
     now: context.now ?? Date.now,
     progressIntervalMs: context.progressIntervalMs ?? 5000,
+    announce() {
+      if (announced || session === undefined) return;
+      announced = true;
+      for (const notice of session.notices) stderr.write(`${notice}\n`);
+    },
   };
-  let session: Session | undefined;
+  // The flags the user used, where they differ from the default names of the messages.
+  const flags: FlagNames =
+    line.options.templateFile === undefined ? {} : { 'settings.messageTemplate': '--template-file' };
   try {
     session = await openSession(line, context.env);
-    for (const notice of session.notices) stderr.write(`${notice}\n`);
-    if (line.command === 'validate') return await validate(session, io);
+    if (line.command === 'validate') return await validate(session, io, flags);
     if (line.command === 'preview') return await preview(line, session, io);
-    if (line.command === 'status') return await status(line, session, io);
+    if (line.command === 'status') {
+      io.announce();
+      return await status(line, session, io);
+    }
     return await send(line, session, io);
   } catch (error) {
-    const failure = describeFailure(error);
+    const failure = describeFailure(error, flags);
     stderr.write(`${failure.lines.join('\n')}\n`);
     return failure.exitCode;
   } finally {
     await session?.close();
   }
+}
+
+/** `simulator`: runs it until SIGINT or SIGTERM, printing its URL and credentials. */
+async function simulator(
+  args: readonly string[],
+  context: CliContext,
+  signals: SignalSource,
+): Promise<number> {
+  const { simulator: running, exitCode } = await runSimulator(args, {
+    log: (text) => context.stdout.write(`${text}\n`),
+    error: (text) => context.stderr.write(`${text}\n`),
+  });
+  if (running === undefined) return exitCode;
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      signals.off('SIGINT', stop);
+      signals.off('SIGTERM', stop);
+      resolve();
+    };
+    signals.on('SIGINT', stop);
+    signals.on('SIGTERM', stop);
+  });
+  await running.close();
+  return 0;
 }
 
 /** The real process as a `CliContext`. The exit code is set, not forced, so that stdout is flushed first. */

@@ -83,3 +83,58 @@ function progressLines({ stream, total, now, intervalMs }: ProgressOptions): Pro
 function percent(done: number, total: number): string {
   return `${total === 0 ? 100 : Math.floor((done / total) * 100)}%`;
 }
+
+/** Shows how far a preview has read its file. */
+export interface ReadProgress {
+  /** Called after each row, with the rows previewed so far. */
+  update(rows: number): void;
+  /** Ends the display and clears the bar. */
+  stop(): void;
+}
+
+/** What a preview's progress needs. */
+export interface ReadProgressOptions {
+  /** Where it goes: stderr. */
+  stream: Writable & { isTTY?: boolean };
+  /** The file's size in bytes (`undefined` for stdin: no bar). */
+  size: number | undefined;
+  /** How far the file has been read. */
+  bytes: { bytesRead: number };
+  /** The clock, in epoch milliseconds. */
+  now: () => number;
+  /** The least time between two updates of the bar. */
+  intervalMs: number;
+}
+
+/**
+ * A bar by bytes read, on a terminal, for a file; nothing otherwise (a preview's lines are its output).
+ * It appears only once a preview has run for `intervalMs`, so that a short file shows none.
+ */
+export function createReadProgress(options: ReadProgressOptions): ReadProgress {
+  const { stream, size, bytes, now, intervalMs } = options;
+  if (stream.isTTY !== true || size === undefined || size === 0) return { update() {}, stop() {} };
+  const started = now();
+  let bar: SingleBar | undefined;
+  return {
+    update(rows) {
+      if (bar === undefined) {
+        if (now() - started < intervalMs) return;
+        bar = new SingleBar(
+          {
+            stream: stream as NodeJS.WritableStream,
+            format: ' preview {bar} {percentage}% | {rows} rows | ETA {eta_formatted}',
+            etaBuffer: 50,
+            fps: 5,
+            clearOnComplete: true,
+          },
+          Presets.shades_classic,
+        );
+        bar.start(size, 0, { rows: 0 });
+      }
+      bar.update(Math.min(bytes.bytesRead, size), { rows });
+    },
+    stop() {
+      bar?.stop();
+    },
+  };
+}

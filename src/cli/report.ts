@@ -3,8 +3,9 @@
  * validation reports, and the summaries printed after a preview or a send. Pure functions returning lines.
  */
 
-import type { PreviewResult, RowError, RowResult, ValidationIssue, ValidationResult } from '../index.js';
+import type { RowError, RowResult, ValidationIssue, ValidationResult } from '../index.js';
 import { alreadySentLine } from './ledger.js';
+import type { Duplicates, Scan } from './scan.js';
 
 /** Where each configuration field comes from on the command line. */
 const SOURCES: Readonly<Record<string, string>> = {
@@ -41,6 +42,7 @@ const MISSING: Readonly<Record<string, string>> = {
     'give the sender with --from (a number, MG…, a short code or sender ID), or use --simulate',
   'settings.messageTemplate':
     'give the message with --template <text> or --template-file <path> (or --content-sid <HX…> for a Content template)',
+  'mapping.to': 'name the column holding the recipient with --map to=<column>',
 };
 
 /**
@@ -61,27 +63,64 @@ export function sourceOf(field: string): string {
   return mapped === undefined ? field : `--map ${mapped}=…`;
 }
 
+/** Flags the user actually used where the table's default differs (`--template-file` for the template). */
+export type FlagNames = Readonly<Record<string, string>>;
+
+/** zod's range wording, as a person would say it. */
+const RANGE_WORDING: readonly [RegExp, string][] = [
+  [/Too small: expected (?:number|int) to be >=?\s*(\S+)/g, 'must be at least $1'],
+  [/Too big: expected (?:number|int) to be <=?\s*(\S+)/g, 'must be at most $1'],
+  [/Invalid input: expected int, received number/g, 'must be a whole number'],
+  [/Too small: expected number to be >(\S+)/g, 'must be more than $1'],
+];
+
+/**
+ * A package message in CLI terms: every `settings.x`, `mapping.x`, `options.x` or `credentials.x` it names
+ * becomes the flag or variable that sets it, and zod's range wording becomes plain words.
+ *
+ * @example
+ * ```ts
+ * inCliTerms('set settings.defaultCountry'); // 'set --default-country'
+ * ```
+ */
+export function inCliTerms(message: string, flags: FlagNames = {}): string {
+  let text = message.replace(
+    /\b(?:settings|mapping|options|credentials|previewOptions)\.[A-Za-z_][\w.]*[A-Za-z0-9_]/g,
+    (field) => flags[field] ?? (sourceOf(field) === field ? field : sourceOf(field)),
+  );
+  for (const [pattern, wording] of RANGE_WORDING) text = text.replace(pattern, wording);
+  return text;
+}
+
 /** One problem as a line: where it is set, its code, and what to do. */
-export function describeIssue(issue: ValidationIssue): string {
-  const message = (issue.code === 'required' && MISSING[issue.field]) || issue.message;
-  return `${sourceOf(issue.field)} [${issue.code}]: ${message}`;
+export function describeIssue(issue: ValidationIssue, flags: FlagNames = {}): string {
+  const where = flags[issue.field] ?? sourceOf(issue.field);
+  const missing = issue.code === 'required' ? MISSING[issue.field] : undefined;
+  if (missing !== undefined) return `${where} [${issue.code}]: ${missing}`;
+  let message = inCliTerms(issue.message, flags);
+  // The package starts some messages with the field; the line already starts with its flag.
+  if (message.startsWith(`${where}: `)) message = message.slice(where.length + 2);
+  else if (message.startsWith(where) && /^ (?:must|is|has) /.test(message.slice(where.length))) {
+    message = message.slice(where.length + 1);
+  }
+  return `${where} [${issue.code}]: ${message}`;
 }
 
 const CREDENTIALS_HINT =
   'Credentials are read only from the environment: TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with TWILIO_API_KEY and TWILIO_API_SECRET.';
 
 /** The lines for a `ConfigError`: every problem, then where credentials come from if one is about them. */
-export function configErrorLines(issues: readonly ValidationIssue[]): string[] {
+export function configErrorLines(issues: readonly ValidationIssue[], flags: FlagNames = {}): string[] {
   const lines = [
     `Invalid configuration (${count(issues.length, 'problem')}):`,
-    ...issues.map((issue) => `  ${describeIssue(issue)}`),
+    ...issues.map((issue) => `  ${describeIssue(issue, flags)}`),
   ];
   if (issues.some((issue) => issue.field.startsWith('credentials'))) lines.push(CREDENTIALS_HINT);
   return lines;
 }
 
 /** The lines of one validation report, under its title. */
-export function validationLines(title: string, result: ValidationResult): string[] {
+export function validationLines(title: string, result: ValidationResult, flags: FlagNames = {}): string[] {
   const { errors, warnings } = result;
   const verdict =
     errors.length === 0 && warnings.length === 0
@@ -90,8 +129,8 @@ export function validationLines(title: string, result: ValidationResult): string
           ', ',
         );
   const lines = [`${title}: ${verdict}`];
-  for (const issue of errors) lines.push(`  error    ${describeIssue(issue)}`);
-  for (const issue of warnings) lines.push(`  warning  ${describeIssue(issue)}`);
+  for (const issue of errors) lines.push(`  error    ${describeIssue(issue, flags)}`);
+  for (const issue of warnings) lines.push(`  warning  ${describeIssue(issue, flags)}`);
   for (const [key, value] of Object.entries(result.info)) lines.push(`  ${key}: ${JSON.stringify(value)}`);
   if (errors.some((issue) => issue.field.startsWith('credentials'))) lines.push(CREDENTIALS_HINT);
   return lines;
@@ -135,8 +174,8 @@ export function newTally(): SendTally {
   };
 }
 
-/** Counts one result. */
-export function countResult(tally: SendTally, result: RowResult): void {
+/** Counts one result; `line` is its row's line in the file. */
+export function countResult(tally: SendTally, result: RowResult, line: number): void {
   tally.rows++;
   if (result.status === 'sent') {
     tally.sent++;
@@ -157,7 +196,7 @@ export function countResult(tally: SendTally, result: RowResult): void {
   if (error.possiblySent === true) tally.possiblySent++;
   if (error.retryable) tally.retryable++;
   if (tally.firstFailures.length < FAILURES_SHOWN) {
-    tally.firstFailures.push(failureLine(result.index, error));
+    tally.firstFailures.push(failureLine(result.index, line, error));
   }
 }
 
@@ -194,41 +233,52 @@ export function sendSummary(tally: SendTally, end: SendEnd): string[] {
     lines.push(`${count(tally.retryable, 'failed row')} can be sent again unchanged (retryable).`);
   }
   lines.push(`Segments: ${tally.segments}. Results: ${end.resultsTo}, one line per row.`);
-  const rate = tally.rows / Math.max(end.elapsedMs / 1000, 0.001);
+  // Rows that finished: an aborted row was never sent, and counting it would inflate the rate.
+  const finished = tally.rows - (tally.failedByCode['aborted'] ?? 0);
+  const rate = finished / Math.max(end.elapsedMs / 1000, 0.001);
   lines.push(`Time: ${formatDuration(end.elapsedMs)} (${rate.toFixed(1)} rows/s).`);
   return lines;
 }
 
 /** The summary printed after a preview. */
-export function previewSummary(result: PreviewResult, rowsTo: string): string[] {
-  const { summary } = result;
+export function previewSummary(scan: Scan, rowsTo: string): string[] {
+  const { summary, duplicates } = scan;
   const lines = [
     `Preview of ${count(summary.rows, 'row')}: ${summary.ready} ready${summary.failed > 0 ? `, ${summary.failed} would fail (${byCode(summary.failedByCode)})` : ''}. No request was made.`,
+    ...scan.failures,
   ];
-  for (const row of result.rows.filter((r) => r.status === 'failed').slice(0, FAILURES_SHOWN)) {
-    lines.push(failureLine(row.index, row.error));
-  }
   const { encodings, channels } = summary;
   lines.push(
     `Segments: ${summary.segments} (GSM-7 ${count(encodings['GSM-7'], 'row')}, UCS-2 ${count(encodings['UCS-2'], 'row')}; SMS ${channels.sms}, MMS ${channels.mms}).`,
   );
   if (Object.keys(summary.warnings).length > 0) lines.push(`Warnings: ${byCode(summary.warnings)}.`);
+  if (duplicates.rows > 0) lines.push(duplicateLine(duplicates));
+  if (duplicates.tracked !== undefined) {
+    lines.push(
+      `Repeated recipients were looked for among the first ${duplicates.tracked} distinct recipients only (a bound on memory).`,
+    );
+  }
   if (summary.mostExpensive.length > 0) {
     const costly = summary.mostExpensive
       .slice(0, 3)
-      .map((r) => `row ${r.index} (${r.segments}, ${r.encoding})`);
+      .map((r) => `line ${scan.costlyLines.get(r.index)} (${r.segments}, ${r.encoding})`);
     lines.push(`Most segments: ${costly.join(', ')}.`);
   }
   lines.push(`Rows: ${rowsTo}, one line per row.`);
   return lines;
 }
 
-/** One failed row: its code, then the message, which names the row (the package starts it with `Row n:`). */
-function failureLine(index: number, error: RowError): string {
-  const message = error.message.startsWith(`Row ${index}:`)
-    ? error.message
-    : `Row ${index}: ${error.message}`;
-  return `  [${error.code}] ${message}`;
+/** The warning about recipients that several rows send to. */
+export function duplicateLine(duplicates: Duplicates): string {
+  return `Duplicate recipients: ${count(duplicates.rows, 'row')} ${duplicates.rows === 1 ? 'sends' : 'send'} to a number an earlier row already sends to, e.g. ${duplicates.examples.join(', ')}.`;
+}
+
+/** One failed row: its code, its file line, then the message (without the package's `Row n:` start). */
+export function failureLine(index: number, line: number, error: RowError): string {
+  const message = error.message.startsWith(`Row ${index}: `)
+    ? error.message.slice(`Row ${index}: `.length)
+    : error.message;
+  return `  [${error.code}] line ${line}: ${inCliTerms(message)}`;
 }
 
 /**

@@ -37,18 +37,54 @@ export function formatOf(path: string | undefined, format: RowFormat | undefined
   return format ?? (path === undefined ? undefined : EXTENSIONS[extname(path).toLowerCase()]);
 }
 
+/** A row and where it starts in its file (1-based line number; a CSV's header is line 1). */
+export interface SourceRow {
+  /** The row, as the package receives it. */
+  row: Row;
+  /** The file's line number where the row starts. */
+  line: number;
+}
+
 /** Reads rows of `format` from `input`; `name` (a path, or `stdin`) starts every error message. */
-export function readRows(input: Readable, format: RowFormat, name: string): AsyncGenerator<Row> {
+export function readRows(input: Readable, format: RowFormat, name: string): AsyncGenerator<SourceRow> {
   return format === 'csv' ? readCsv(input, name) : readJsonLines(input, name);
 }
 
+/** Refuses a header that names a column twice (the last one would silently win). */
+function checkHeader(header: string[], name: string): string[] {
+  const seen = new Set<string>();
+  for (const column of header) {
+    if (seen.has(column)) {
+      throw new InputError(
+        `${name}: the header names the column ${JSON.stringify(column)} twice; rename or remove one of them`,
+      );
+    }
+    seen.add(column);
+  }
+  return header;
+}
+
+const LINE_BREAK = /\r\n|\r|\n/g;
+
 /** CSV with a header row: one object per record, every value a string (empty lines are skipped). */
-export async function* readCsv(input: Readable, name: string): AsyncGenerator<Row> {
-  const parser = parse({ columns: true, bom: true, skip_empty_lines: true });
+export async function* readCsv(input: Readable, name: string): AsyncGenerator<SourceRow> {
+  const parser = parse({
+    columns: (header: string[]) => checkHeader(header, name),
+    bom: true,
+    skip_empty_lines: true,
+    info: true,
+  });
   input.once('error', (error) => parser.destroy(error));
   try {
-    for await (const record of input.pipe(parser)) yield record as Row;
+    for await (const { record, info } of input.pipe(parser)) {
+      // csv-parse counts the line where the record ends; a quoted value may hold line breaks.
+      let breaks = 0;
+      for (const value of Object.values(record as Row))
+        breaks += (value as string).match(LINE_BREAK)?.length ?? 0;
+      yield { row: record as Row, line: (info as { lines: number }).lines - breaks };
+    }
   } catch (error) {
+    if (error instanceof InputError) throw error;
     // csv-parse names the line: "Invalid Record Length: expect 3, got 2 on line 4".
     throw new InputError(`${name}: ${(error as Error).message}`, { cause: error });
   } finally {
@@ -57,7 +93,7 @@ export async function* readCsv(input: Readable, name: string): AsyncGenerator<Ro
 }
 
 /** JSON Lines: one JSON object per line; blank lines are skipped. */
-export async function* readJsonLines(input: Readable, name: string): AsyncGenerator<Row> {
+export async function* readJsonLines(input: Readable, name: string): AsyncGenerator<SourceRow> {
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let number = 0;
   try {
@@ -76,7 +112,7 @@ export async function* readJsonLines(input: Readable, name: string): AsyncGenera
         const got = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
         throw new InputError(`${name} line ${number}: a row must be a JSON object (got ${got})`);
       }
-      yield value as Row;
+      yield { row: value as Row, line: number };
     }
   } catch (error) {
     throw error instanceof InputError
@@ -88,22 +124,15 @@ export async function* readJsonLines(input: Readable, name: string): AsyncGenera
   }
 }
 
-/** How many rows `rows` holds (reading them all, one at a time). */
-export async function countRows(rows: AsyncIterable<Row>): Promise<number> {
-  let count = 0;
-  for await (const _ of rows) count++;
-  return count;
-}
-
 /**
  * Passes `rows` on until `stop()` says so or reading fails; then it simply ends, keeping the error in
  * `state.error`. The package never sees a throwing source, so the rows already sent keep their results.
  */
-export async function* guardRows(
-  rows: AsyncIterable<Row>,
+export async function* guardRows<T>(
+  rows: AsyncIterable<T>,
   state: { error?: Error },
   stop: () => boolean,
-): AsyncGenerator<Row> {
+): AsyncGenerator<T> {
   const iterator = rows[Symbol.asyncIterator]();
   try {
     while (!stop()) {

@@ -4,6 +4,7 @@
  * simulator's URL, credentials and test sender. The package validates the result.
  */
 import { readFile } from 'node:fs/promises';
+import { EnvHttpProxyAgent } from 'undici';
 import {
   type DestinationConfig,
   type DestinationOptions,
@@ -71,8 +72,9 @@ export function credentialsFromEnv(
 export async function readTemplate(options: CliOptions): Promise<string | undefined> {
   if (options.templateFile === undefined) return options.template;
   try {
-    // Editors end a file with a newline; a message rarely should.
-    return (await readFile(options.templateFile, 'utf8')).replace(/\r?\n$/, '');
+    // Editors end a file with a newline; a message rarely should. Some start it with a byte-order mark,
+    // which would otherwise be sent in every message (and make each one UCS-2).
+    return (await readFile(options.templateFile, 'utf8')).replace(/^\uFEFF/, '').replace(/\r?\n$/, '');
   } catch (error) {
     throw new UsageError(`cannot read --template-file ${options.templateFile}: ${(error as Error).message}`);
   }
@@ -108,8 +110,10 @@ export function destinationOptions(
   options: CliOptions,
   baseUrl: string | undefined,
   onProgress: (progress: Progress) => void,
+  dispatcher?: DestinationOptions['dispatcher'],
 ): DestinationOptions {
   return defined({
+    dispatcher,
     apiBaseUrl: baseUrl,
     messagingBaseUrl: baseUrl,
     concurrency: options.concurrency,
@@ -122,6 +126,31 @@ export function destinationOptions(
 
 function defined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * An undici `EnvHttpProxyAgent` when `HTTPS_PROXY`/`HTTP_PROXY` (either case) is set, honouring
+ * `NO_PROXY`, as curl does; `undefined` without a proxy.
+ */
+export function proxyFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): { dispatcher: EnvHttpProxyAgent; notice: string } | undefined {
+  const read = (name: string) => env[name] || env[name.toLowerCase()] || undefined;
+  const httpsProxy = read('HTTPS_PROXY');
+  const httpProxy = read('HTTP_PROXY');
+  if (httpsProxy === undefined && httpProxy === undefined) return undefined;
+  const noProxy = read('NO_PROXY');
+  const dispatcher = new EnvHttpProxyAgent({
+    ...(httpProxy === undefined ? {} : { httpProxy }),
+    ...(httpsProxy === undefined ? {} : { httpsProxy }),
+    ...(noProxy === undefined ? {} : { noProxy }),
+  });
+  const shown = (url: string) => url.replace(/\/\/[^@/]*@/, '//…@');
+  const via = [httpsProxy, httpProxy].filter((url): url is string => url !== undefined).map(shown);
+  return {
+    dispatcher,
+    notice: `Using the proxy ${[...new Set(via)].join(', ')} (HTTPS_PROXY/HTTP_PROXY)${noProxy === undefined ? '' : `, except for NO_PROXY ${noProxy}`}.`,
+  };
 }
 
 /** A destination ready for one command, and what it holds open. */
@@ -163,11 +192,19 @@ export async function openSession(
     notices = credentials.notes;
   }
   const progress: Session['progress'] = {};
+  // The embedded simulator is on this machine: never through a proxy.
+  const proxy = simulator === undefined ? proxyFromEnv(env) : undefined;
+  if (proxy !== undefined) notices.push(proxy.notice);
   const config = destinationConfig(options, template, credentials.credentials);
   const ledger = cliLedger(line, config);
   if (ledger.ledger === undefined && ledger.note !== undefined) notices.push(ledger.note);
   const destination = new TwilioDestination(config, {
-    ...destinationOptions(options, simulator?.url ?? options.apiBaseUrl, (p) => progress.onProgress?.(p)),
+    ...destinationOptions(
+      options,
+      simulator?.url ?? options.apiBaseUrl,
+      (p) => progress.onProgress?.(p),
+      proxy?.dispatcher,
+    ),
     ...(ledger.ledger === undefined ? {} : { ledger: ledger.ledger }),
   });
   return {
@@ -178,6 +215,7 @@ export async function openSession(
     async close() {
       await destination.close();
       await ledger.ledger?.close();
+      await proxy?.dispatcher.close();
       await simulator?.close();
     },
   };

@@ -10,7 +10,8 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { DELIVERY_OUTCOMES, type StatusResult } from '../index.js';
 import type { CliOptions, CommandLine } from './args.js';
 import type { CommandIo } from './commands.js';
-import { lineWriter, openOutFile } from './output.js';
+import { OutFileError, openOutFile } from './out-file.js';
+import { lineWriter } from './output.js';
 import { formatDuration } from './report.js';
 import { readJsonLines } from './rows.js';
 import { type Session, UsageError } from './session.js';
@@ -64,7 +65,7 @@ async function readResults(file: string): Promise<{ messages: TrackedMessage[]; 
   const messages: TrackedMessage[] = [];
   let notSent = 0;
   let line = 0;
-  for await (const row of readJsonLines(createReadStream(file), file)) {
+  for await (const { row } of readJsonLines(createReadStream(file), file)) {
     line++;
     if (row['status'] === 'sent' && typeof row['messageSid'] === 'string') {
       messages.push({
@@ -127,13 +128,16 @@ export async function status(line: CommandLine, session: Session, io: CommandIo)
       signal: controller.signal,
     });
     const path = options.out;
-    const stream =
+    // Replaced when it exists (as before), never the results file itself, and renamed into place at the end.
+    const file =
       path === undefined
-        ? io.stdout
-        : await openOutFile(path).catch((error: Error) => {
-            throw new UsageError(`cannot write --out ${path}: ${error.message}`);
+        ? undefined
+        : await openOutFile(path, { input: line.file, force: true, append: false }).catch((error: Error) => {
+            throw new UsageError(
+              error instanceof OutFileError ? error.message : `cannot write --out ${path}: ${error.message}`,
+            );
           });
-    const writer = lineWriter(stream, path !== undefined);
+    const writer = lineWriter(file?.stream ?? io.stdout, file !== undefined);
     // Interrupted before Twilio answered about a message: its status is unknown.
     const results = messages.map(
       (m): StatusResult =>
@@ -145,6 +149,7 @@ export async function status(line: CommandLine, session: Session, io: CommandIo)
     );
     for (const [i, result] of results.entries()) await writer.write({ index: messages[i]?.index, ...result });
     await writer.close();
+    await file?.commit();
     const summary = statusSummary(results, {
       notSent,
       elapsedMs: io.now() - started,

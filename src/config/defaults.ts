@@ -1,10 +1,10 @@
 /**
- * The options' defaults, in one place: what `parseOptions` fills in and what DESIGN.md and the README
- * promise. The send path reads the resolved options, never these directly.
+ * The options' defaults, in one place: what `parseOptions` fills in and what the README
+ * promises. The send path reads the resolved options, never these directly.
  */
 import type { DuplicateCheckPolicy, RetryPolicy } from './options.js';
 
-/** The retry defaults DESIGN.md gives. */
+/** The retry defaults, as the README's options table gives them. */
 export const DEFAULT_RETRY: RetryPolicy = {
   retries: 3,
   minDelayMs: 1000,

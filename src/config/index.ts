@@ -5,6 +5,7 @@
  */
 export type {
   DestinationOptions,
+  DispatcherLike,
   DuplicateCheckPolicy,
   Progress,
   ResolvedOptions,

@@ -46,6 +46,17 @@ export interface Progress {
   inFlight: number;
 }
 
+/**
+ * Any undici dispatcher, by shape: only `dispatch` (with undici 7's handler API, which undici 8 keeps) and
+ * `close` are used, so a dispatcher from the application's own copy of undici 7 or 8 fits.
+ */
+export interface DispatcherLike {
+  /** Starts one request. */
+  dispatch(options: never, handler: never): boolean;
+  /** Closes the dispatcher's connections. */
+  close(): Promise<unknown>;
+}
+
 /** How the package runs: the second argument of `new TwilioDestination(…)`. */
 export interface DestinationOptions {
   /**
@@ -99,10 +110,12 @@ export interface DestinationOptions {
    */
   onProgress?: (progress: Progress) => void;
   /**
-   * The undici dispatcher to send with (for proxies, custom TLS or tests). By default the destination
-   * creates one keep-alive Agent and reuses it for every request and call.
+   * The undici dispatcher to send with (for proxies, custom TLS or tests): an `Agent`, `Pool`, `Client`,
+   * `ProxyAgent`, `EnvHttpProxyAgent` or `MockAgent` of undici 7 or 8, whichever copy of undici it comes
+   * from (the type is structural). By default the destination creates one keep-alive Agent and reuses it
+   * for every request and call.
    */
-  dispatcher?: Dispatcher;
+  dispatcher?: DispatcherLike;
   /**
    * Before retrying an ambiguous failure (5xx, or a timeout or reset after the request was written), list
    * the recipient's recent messages and look for this one, so that a message Twilio created is reported

@@ -1,5 +1,5 @@
 /**
- * The configuration's schemas, built from the field schemas (fields.ts): for validation, where some rules
+ * The configuration's schemas, built from the field schemas: for validation, where some rules
  * depend on the input (which settings are required depends on `contentSid`), and for the manifest, as
  * static JSON-Schema-able unions stating the same rules with `oneOf`.
  */

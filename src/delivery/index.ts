@@ -1,6 +1,6 @@
 /**
  * Delivery outcomes: status callbacks, polling and what each status and error code means. The public face
- * of `src/delivery/`.
+ * of the delivery modules.
  */
 export {
   DELIVERY_ERROR_CODES,

@@ -1,6 +1,6 @@
 /**
  * What a message's status and delivery error code mean for the engine: one table, in the order of
- * TWILIO.md's facts, each code with Twilio's name for it and the action it calls for.
+ * Twilio's documented facts, each code with Twilio's name for it and the action it calls for.
  */
 
 /**

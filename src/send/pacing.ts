@@ -4,7 +4,7 @@
  * concurrency and rate on a 429 and climbs back one step per run of successes (AIMD).
  */
 
-/** Segments per second that Twilio delivers per sender by default (TWILIO.md, "Throughput"). */
+/** Segments per second that Twilio delivers per sender by default (Twilio's documented default throughput per sender type). */
 export const SEGMENT_RATE_PRESETS = {
   /** US/Canada long code: about 1 segment per second. */
   longCode: 1,

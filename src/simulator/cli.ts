@@ -9,7 +9,7 @@ import { startTwilioSimulator } from './index.js';
 import type { SimulatorOptions, TwilioSimulator } from './types.js';
 
 /** Usage text printed by `--help` and after a bad argument. */
-export const USAGE = `Usage: npm run simulator -- [options]
+export const USAGE = `Usage: twilio-destination simulator [options]   (in this repository: npm run simulator -- [options])
 
 Options:
   --port <n>            port to listen on (default 4010; 0 picks a free one)

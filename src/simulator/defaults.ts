@@ -15,7 +15,7 @@ export const DEFAULT_AUTH_TOKEN = '0123456789abcdef0123456789abcdef';
 export const TWILIO_TEST_SENDER = '+15005550006';
 
 /**
- * Numbers the default account owns: Twilio's test sender, a US long code (the number DESIGN.md's examples
+ * Numbers the default account owns: Twilio's test sender, a US long code (the number the README's examples
  * use) and a US toll-free number.
  */
 export const DEFAULT_NUMBERS: readonly string[] = [TWILIO_TEST_SENDER, '+15551234567', '+18885550100'];

@@ -1,6 +1,6 @@
 /**
  * The simulator's public types: accounts, behaviour knobs, faults and the handle `startTwilioSimulator`
- * returns. Resource shapes (`TwilioMessage`) live in `resources.ts`.
+ * returns. Resource shapes (`TwilioMessage`) are in the resources module.
  */
 import type { FaultKind, FaultScript, RandomFaults } from './faults.js';
 import type { TwilioMessage } from './resources.js';

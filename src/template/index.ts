@@ -1,7 +1,7 @@
 /**
  * The message template's face inside the package: compile once per write, render once per row. Mustache
  * syntax; the rules that differ from mustache's (text, not HTML; strict placeholders; rows are data) are
- * render.ts's.
+ * the renderer's.
  */
 export {
   type CompiledTemplate,

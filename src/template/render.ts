@@ -13,7 +13,7 @@ export type RenderResult = { ok: true; text: string } | { ok: false; fields: str
 
 /**
  * The longest text a row may render to. Twilio accepts at most 1,600 characters per message (21617) and
- * message.ts says so for anything over that; this cap only bounds what a huge value costs, well above it.
+ * the message builder says so for anything over that; this cap only bounds what a huge value costs, well above it.
  */
 export const MAX_RENDERED_LENGTH = 65_536;
 

@@ -1,5 +1,5 @@
 /**
- * The compiled form of a template that compile.ts builds and render.ts walks: text, values and sections,
+ * The compiled form of a template that the compiler builds and the renderer walks: text, values and sections,
  * each value or section with the path it reads from the row.
  */
 

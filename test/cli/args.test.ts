@@ -43,6 +43,18 @@ describe('parseCommandLine', () => {
       'results.jsonl',
       '--format',
       'csv',
+      '--append',
+      '--key',
+      'id',
+      '--limit',
+      '50',
+      '--to',
+      '+14155550199',
+      '--yes',
+      '--price-per-segment',
+      '0.04',
+      '--api-base-url',
+      'http://127.0.0.1:4010',
     );
     expect(result).toEqual({
       command: 'send',
@@ -63,7 +75,28 @@ describe('parseCommandLine', () => {
         timeout: 5000,
         out: 'results.jsonl',
         format: 'csv',
+        append: true,
+        key: 'id',
+        limit: 50,
+        to: '+14155550199',
+        yes: true,
+        pricePerSegment: 0.04,
+        apiBaseUrl: 'http://127.0.0.1:4010',
       },
+    });
+  });
+
+  it('upper-cases --default-country', () => {
+    const { result } = parse('preview', 'rows.csv', '--default-country', ' gb ');
+    expect(result).toMatchObject({ options: { defaultCountry: 'GB' } });
+  });
+
+  it('passes the simulator its own arguments', () => {
+    expect(parse('simulator', '--port', '0', '--seed', '7').result).toEqual({
+      command: 'simulator',
+      file: undefined,
+      options: {},
+      rest: ['--port', '0', '--seed', '7'],
     });
   });
 
@@ -121,7 +154,9 @@ describe('parseCommandLine', () => {
     );
     expect(out).toContain('Exit codes: 0 every row sent');
     expect(parse('send', '--help').out).toContain('--segments-per-second <n>');
-    expect(parse('send', '--help').out).not.toContain('--api-base-url');
+    expect(parse('send', '--help').out).toContain('--api-base-url <url>');
+    expect(parse('preview', '--help').out).toContain('--api-base-url <url>');
+    expect(out).toContain('simulator');
     expect(parse('--version')).toMatchObject({ result: 0, out: '0.1.0\n' });
   });
 
@@ -132,6 +167,9 @@ describe('parseCommandLine', () => {
       /option '--concurrency <n>' argument 'many' is invalid\. Not a number\./,
     ],
     [['send', '--concurrency', ''], /Not a number/],
+    [['send', '--limit', '0'], /option '--limit <n>' argument '0' is invalid\. Must be a whole number ≥ 1\./],
+    [['preview', '--limit', '2.5'], /Must be a whole number ≥ 1/],
+    [['send', '--force', '--append'], /option '--append' cannot be used with option '--force'/],
     [['send', '--map', 'phone'], /argument 'phone' is invalid\. expected field=column, got "phone"/],
     [['send', '--map', 'mobile=phone'], /unknown destination field "mobile"/],
     [

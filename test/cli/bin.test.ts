@@ -9,9 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { CSV_ROWS, envFor, fixture, jsonLines, libraryResults, simulator, TEMPLATE } from './helpers.js';
+
+// Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
+vi.setConfig({ testTimeout: 60_000 });
 
 const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
@@ -78,12 +81,14 @@ describe('the twilio-destination bin', () => {
     const result = await run(sendArgs(fixture('customers.csv'), '--out', out), envFor(sim));
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(jsonLines(await readFile(out, 'utf8'))).toEqual(await libraryResults(CSV_ROWS));
+    expect(jsonLines(await readFile(out, 'utf8'))).toEqual(
+      (await libraryResults(CSV_ROWS)).map((r, i) => ({ line: i + 2, ...r })),
+    );
     expect(result.stderr.split('\n').slice(0, 5)).toEqual([
       'Sent 2 of 5 rows; 3 failed (invalid_row 1, twilio_rejected 1, template_error 1).',
-      expect.stringMatching(/^ {2}\[invalid_row\] Row 2: /),
-      expect.stringMatching(/^ {2}\[twilio_rejected\] Row 3: /),
-      expect.stringMatching(/^ {2}\[template_error\] Row 4: /),
+      expect.stringMatching(/^ {2}\[invalid_row\] line 4: /),
+      expect.stringMatching(/^ {2}\[twilio_rejected\] line 5: /),
+      expect.stringMatching(/^ {2}\[template_error\] line 6: /),
       `Segments: 2. Results: ${out}, one line per row.`,
     ]);
     expect(result.stdout + result.stderr).not.toContain(sim.credentials.authToken);
@@ -102,7 +107,9 @@ describe('the twilio-destination bin', () => {
       rows.map((r) => JSON.stringify(r)).join('\n'),
     );
     expect(result.code).toBe(0);
-    expect(jsonLines(result.stdout)).toEqual(await libraryResults(rows));
+    expect(jsonLines(result.stdout)).toEqual(
+      (await libraryResults(rows)).map((r, i) => ({ line: i + 1, ...r })),
+    );
     expect(result.stderr).toMatch(/^Sent 2 of 2 rows\.\n/);
     expect(result.stdout + result.stderr).not.toContain(sim.apiKey.secret);
   });

@@ -2,7 +2,8 @@
  * Shared by the CLI tests: fixture paths, a simulator per test, the library's own results for the same rows
  * (what the CLI's JSON Lines must equal), and an in-process runner with captured streams.
  */
-import { EventEmitter } from 'node:events';
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { EventEmitter, once } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type CliContext, main } from '../../src/cli/main.js';
@@ -117,4 +118,47 @@ export async function runCli(
   if (noSignals) delete full.signals;
   const code = await main(full);
   return { code, exits, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** The built bin (dist/cli/main.js, built by the global setup). */
+export const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
+
+/** How a child process ended. */
+export interface BinExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Starts the built bin as a user would, with only `env` (and PATH) in its environment, under `node`
+ * (this Node by default).
+ */
+export function startBin(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  node = process.execPath,
+): ChildProcessWithoutNullStreams & { done: Promise<BinExit>; output: () => string } {
+  const child = spawn(node, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
+  return Object.assign(child, { done, output: () => stdout });
+}
+
+/** Runs the built bin to its end, with `stdin` as its input (none when undefined). */
+export function runBin(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  stdin?: string,
+): Promise<BinExit> {
+  const child = startBin(args, env);
+  child.stdin.end(stdin);
+  return child.done;
 }

@@ -34,6 +34,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+/** Results as the CLI writes them: each with its row's file line first (consecutive from `first`). */
+const withLines = (results: object[], first: number) => results.map((r, i) => ({ line: first + i, ...r }));
+
 const creates = () => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'));
 
 describe('send', () => {
@@ -44,7 +47,7 @@ describe('send', () => {
       { env: envFor(sim) },
     );
     expect(run).toMatchObject({ code: 1, exits: [1], stdout: '' });
-    expect(jsonLines(await readFile(out, 'utf8'))).toEqual(await libraryResults(CSV_ROWS));
+    expect(jsonLines(await readFile(out, 'utf8'))).toEqual(withLines(await libraryResults(CSV_ROWS), 2));
     expect(sim.messages.map((m) => [m.to, m.body])).toEqual([
       ['+14155550100', 'Hi Ada, your order A-1001 has shipped.'],
       ['+14155550101', 'Hi Grace, your order A-1002 has shipped.'],
@@ -52,9 +55,9 @@ describe('send', () => {
     const summary = run.stderr.split('\n');
     expect(summary.slice(0, 4)).toEqual([
       'Sent 2 of 5 rows; 3 failed (invalid_row 1, twilio_rejected 1, template_error 1).',
-      expect.stringMatching(/^ {2}\[invalid_row\] Row 2: "to" must be a phone number in E\.164 format/),
-      expect.stringMatching(/^ {2}\[twilio_rejected\] Row 3: the recipient has opted out/),
-      expect.stringMatching(/^ {2}\[template_error\] Row 4: Template field "first_name" is missing/),
+      expect.stringMatching(/^ {2}\[invalid_row\] line 4: "to" must be a phone number in E\.164 format/),
+      expect.stringMatching(/^ {2}\[twilio_rejected\] line 5: the recipient has opted out/),
+      expect.stringMatching(/^ {2}\[template_error\] line 6: Template field "first_name" is missing/),
     ]);
     expect(summary[4]).toBe(`Segments: 2. Results: ${out}, one line per row.`);
     expect(summary[5]).toMatch(/^Time: \d+\.\ds \(\d+\.\d rows\/s\)\.$/);
@@ -71,7 +74,7 @@ describe('send', () => {
       stdinText: rows.map((row) => JSON.stringify(row)).join('\n'),
     });
     expect(run.code).toBe(0);
-    expect(jsonLines(run.stdout)).toEqual(await libraryResults(rows));
+    expect(jsonLines(run.stdout)).toEqual(withLines(await libraryResults(rows), 1));
     expect(run.stderr).toMatch(/^Sent 2 of 2 rows\.\nSegments: 2\. Results: stdout, one line per row\.\n/);
     for (const secret of [sim.apiKey.secret, sim.credentials.authToken]) {
       expect(run.stdout + run.stderr).not.toContain(secret);
@@ -274,7 +277,7 @@ describe('--simulate', () => {
       'Nothing leaves this machine: no message is sent, no Twilio account is used, nothing is billed.',
       "Sender +15005550006; the simulator's own credentials (TWILIO_* variables are ignored).",
     ]);
-    expect(jsonLines(run.stdout)).toEqual(await libraryResults(CSV_ROWS));
+    expect(jsonLines(run.stdout)).toEqual(withLines(await libraryResults(CSV_ROWS), 2));
   });
 });
 
@@ -302,18 +305,25 @@ describe('preview', () => {
     );
     expect(run.code).toBe(1);
     const rows = jsonLines(await readFile(out, 'utf8')) as {
+      line: number;
       status: string;
       body?: string;
       segments?: number;
     }[];
-    expect(rows.map((r) => r.status)).toEqual(['ready', 'ready', 'failed', 'ready', 'failed']);
+    expect(rows.map((r) => [r.line, r.status])).toEqual([
+      [2, 'ready'],
+      [3, 'ready'],
+      [4, 'failed'],
+      [5, 'ready'],
+      [6, 'failed'],
+    ]);
     expect(rows[0]).toMatchObject({ body: 'Hi Ada, your order A-1001 has shipped. 😀', segments: 1 });
     expect(run.stderr.split('\n')).toEqual([
       'Preview of 5 rows: 3 ready, 2 would fail (invalid_row 1, template_error 1). No request was made.',
-      expect.stringMatching(/^ {2}\[invalid_row\] Row 2: /),
-      expect.stringMatching(/^ {2}\[template_error\] Row 4: /),
+      expect.stringMatching(/^ {2}\[invalid_row\] line 4: "to" must be/),
+      expect.stringMatching(/^ {2}\[template_error\] line 6: Template field "first_name"/),
       'Segments: 3 (GSM-7 0 rows, UCS-2 3 rows; SMS 3, MMS 0).',
-      'Most segments: row 0 (1, UCS-2), row 1 (1, UCS-2), row 3 (1, UCS-2).',
+      'Most segments: line 2 (1, UCS-2), line 3 (1, UCS-2), line 5 (1, UCS-2).',
       `Rows: ${out}, one line per row.`,
       '',
     ]);
@@ -339,7 +349,7 @@ describe('preview', () => {
     expect(jsonLines(run.stdout)).toEqual([expect.objectContaining({ status: 'ready', body: 'Hi Ada' })]);
   });
 
-  it('shows the rows before a malformed line, then exits 2', async () => {
+  it('shows only the error when a line is malformed: no rows, no summary; exit 2', async () => {
     const run = await runCli(
       [
         'preview',
@@ -354,9 +364,11 @@ describe('preview', () => {
       ],
       { env: envFor(sim), stdinText: `${JSON.stringify(CSV_ROWS[0])}\n[]\n` },
     );
-    expect(run.code).toBe(2);
-    expect(jsonLines(run.stdout)).toHaveLength(1);
-    expect(run.stderr).toMatch(/\nerror: stdin line 2: a row must be a JSON object \(got an array\)\n$/);
+    expect(run).toMatchObject({
+      code: 2,
+      stdout: '',
+      stderr: 'error: stdin line 2: a row must be a JSON object (got an array)\n',
+    });
   });
 });
 
@@ -430,12 +442,14 @@ describe('help and usage', () => {
         '+15005550006',
         '--template',
         TEMPLATE,
+        '--map',
+        'to=phone',
       ],
       { env: envFor(sim), noSignals: true },
     );
     expect(run.code).toBe(1);
-    expect(sim.messages).toHaveLength(0);
-    expect(run.stderr).toContain('Sent 0 of 3 rows; 3 failed (invalid_row 3).');
+    expect(sim.messages).toHaveLength(2);
+    expect(run.stderr).toContain('Sent 2 of 3 rows; 1 failed (twilio_rejected 1).');
   });
 });
 

@@ -1,9 +1,10 @@
+import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lineWriter, openOutFile } from '../../src/cli/output.js';
+import { csvLines, lineWriter } from '../../src/cli/output.js';
 import { createProgress } from '../../src/cli/progress.js';
 import type { Progress } from '../../src/index.js';
 
@@ -36,7 +37,7 @@ function sink(options: { fail?: Error; tty?: boolean; slow?: boolean } = {}) {
 describe('lineWriter', () => {
   it('writes one JSON line per value to a file, waiting for the disk, and ends it', async () => {
     const path = join(dir, 'out.jsonl');
-    const writer = lineWriter(await openOutFile(path), true);
+    const writer = lineWriter(createWriteStream(path), true);
     for (let i = 0; i < 3; i++) await writer.write({ index: i, text: 'a\nb' });
     await writer.close();
     expect(writer.lines).toBe(3);
@@ -63,9 +64,40 @@ describe('lineWriter', () => {
     await expect(writer.write({ a: 2 })).rejects.toThrow('ENOSPC');
     await expect(writer.close()).rejects.toThrow('ENOSPC');
   });
+});
 
-  it('refuses at once a file that cannot be written', async () => {
-    await expect(openOutFile(join(dir, 'missing', 'out.jsonl'))).rejects.toThrow(/ENOENT/);
+describe('csvLines', () => {
+  it('writes the header once, reads error_* from the error, joins arrays and quotes what must be', async () => {
+    const { stream, text } = sink();
+    const writer = lineWriter(
+      stream,
+      false,
+      csvLines(['line', 'status', 'body', 'mediaUrls', 'warnings', 'error_code', 'error_message'], true),
+    );
+    await writer.write({
+      line: 2,
+      status: 'ready',
+      body: 'Hi "Ann", see\nthis',
+      mediaUrls: ['a', 'b'],
+      warnings: [{ code: 'many_segments' }, { code: 'smart_encodable' }],
+    });
+    await writer.write({
+      line: 3,
+      status: 'failed',
+      error: { code: 'invalid_row', message: 'Row 1: bad, very' },
+    });
+    await writer.close();
+    expect(text()).toBe(
+      'line,status,body,mediaUrls,warnings,error_code,error_message\n' +
+        '2,ready,"Hi ""Ann"", see\nthis",a b,many_segments smart_encodable,,\n' +
+        '3,failed,,,,invalid_row,"Row 1: bad, very"\n',
+    );
+    expect(writer.lines).toBe(2);
+  });
+
+  it('leaves the header out when appending to a file that has one', () => {
+    expect(csvLines(['a', 'b'], false)({ a: 1, b: { c: 2 } })).toBe('1,"{""c"":2}"');
+    expect(csvLines(['a'], false)({ a: [{ c: 2 }, 'x'] })).toBe('"{""c"":2} x"');
   });
 });
 

@@ -4,13 +4,15 @@ import {
   countResult,
   describeIssue,
   formatDuration,
+  inCliTerms,
   newTally,
   previewSummary,
   sendSummary,
   sourceOf,
   validationLines,
 } from '../../src/cli/report.js';
-import type { PreviewResult, RowResult } from '../../src/index.js';
+import type { Scan } from '../../src/cli/scan.js';
+import type { RowResult } from '../../src/index.js';
 
 describe('sourceOf', () => {
   it.each([
@@ -57,9 +59,39 @@ describe('describeIssue and configErrorLines', () => {
       'settings.messageTemplate',
       '--template [required]: give the message with --template <text> or --template-file <path> (or --content-sid <HX…> for a Content template)',
     ],
-    ['mapping.to', '--map to=… [required]: mapping.to is required'],
+    ['mapping.to', '--map to=… [required]: name the column holding the recipient with --map to=<column>'],
   ])('says in CLI terms what is missing at %s', (field, line) => {
     expect(describeIssue({ field, code: 'required', message: `${field} is required` })).toBe(line);
+  });
+
+  it('speaks in CLI terms: the flag used, the flags the message names, plain words for ranges', () => {
+    const flags = { 'settings.messageTemplate': '--template-file' };
+    expect(
+      describeIssue(
+        {
+          field: 'settings.messageTemplate',
+          code: 'template_syntax',
+          message: 'settings.messageTemplate has an unclosed tag',
+        },
+        flags,
+      ),
+    ).toBe('--template-file [template_syntax]: has an unclosed tag');
+    expect(
+      describeIssue({
+        field: 'options.concurrency',
+        code: 'out_of_range',
+        message: 'options.concurrency: Too small: expected number to be >=1',
+      }),
+    ).toBe('--concurrency [out_of_range]: must be at least 1');
+    expect(
+      inCliTerms(
+        '"to" must be E.164; set settings.defaultCountry, or check mapping.to and options.retry.retries',
+      ),
+    ).toBe('"to" must be E.164; set --default-country, or check --map to=… and --retries');
+    expect(
+      inCliTerms('Too big: expected number to be <=64; Invalid input: expected int, received number'),
+    ).toBe('must be at most 64; must be a whole number');
+    expect(inCliTerms('settings.unknownThing stays')).toBe('settings.unknownThing stays');
   });
 
   it("keeps the package's message for anything else", () => {
@@ -94,9 +126,9 @@ describe('validationLines', () => {
         ok: true,
         errors: [],
         warnings: [],
-        info: { account: { type: 'Full' } },
+        info: { account: { status: 'active', type: 'Full' } },
       }),
-    ).toEqual(['Credentials: ok', '  account: {"type":"Full"}']);
+    ).toEqual(['Credentials: ok', '  account: {"status":"active","type":"Full"}']);
   });
 
   it('lists errors and warnings', () => {
@@ -138,7 +170,7 @@ const failed = (index: number, code: 'invalid_row' | 'aborted', extra = {}): Row
 describe('sendSummary', () => {
   it('sums up a clean run', () => {
     const tally = newTally();
-    for (const result of [sent(0, 2), sent(1, 1)]) countResult(tally, result);
+    for (const result of [sent(0, 2), sent(1, 1)]) countResult(tally, result, result.index + 2);
     expect(sendSummary(tally, { elapsedMs: 500, interruptedBy: undefined, resultsTo: 'out.jsonl' })).toEqual([
       'Sent 2 of 2 rows.',
       'Segments: 3. Results: out.jsonl, one line per row.',
@@ -154,32 +186,40 @@ describe('sendSummary', () => {
       failed(7, 'aborted', { retryable: true }),
       failed(8, 'aborted', { possiblySent: true }),
     ];
-    for (const result of results) countResult(tally, result);
-    tally.firstFailures[0] = '  [invalid_row] Row 1: invalid_row';
+    for (const result of results) countResult(tally, result, result.index + 2);
     expect(sendSummary(tally, { elapsedMs: 2000, interruptedBy: 'SIGINT', resultsTo: 'stdout' })).toEqual([
       'Interrupted (SIGINT): requests in flight were cancelled, and rows not started are reported "aborted".',
       'Sent 1 of 9 rows; 8 failed (invalid_row 6, aborted 2).',
-      '  [invalid_row] Row 1: invalid_row',
-      '  [invalid_row] Row 2: invalid_row',
-      '  [invalid_row] Row 3: invalid_row',
-      '  [invalid_row] Row 4: invalid_row',
-      '  [invalid_row] Row 5: invalid_row',
+      '  [invalid_row] line 3: invalid_row',
+      '  [invalid_row] line 4: invalid_row',
+      '  [invalid_row] line 5: invalid_row',
+      '  [invalid_row] line 6: invalid_row',
+      '  [invalid_row] line 7: invalid_row',
       '1 failed row may have been sent all the same (possiblySent): check before sending again.',
       '1 failed row can be sent again unchanged (retryable).',
       'Segments: 0. Results: stdout, one line per row.',
-      'Time: 2.0s (4.5 rows/s).',
+      // The rate counts the 7 rows that finished, not the 2 aborted ones.
+      'Time: 2.0s (3.5 rows/s).',
     ]);
   });
 
-  it('names the row when a message does not', () => {
+  it("names the file line, with or without the package's Row n: start, in CLI terms", () => {
     const tally = newTally();
-    countResult(tally, {
-      status: 'failed',
-      index: 3,
-      attempts: 1,
-      error: { code: 'server_error', message: 'down', retryable: true },
-    });
-    expect(tally.firstFailures).toEqual(['  [server_error] Row 3: down']);
+    countResult(
+      tally,
+      {
+        status: 'failed',
+        index: 3,
+        attempts: 1,
+        error: { code: 'server_error', message: 'down', retryable: true },
+      },
+      5,
+    );
+    countResult(tally, failed(4, 'invalid_row', { message: 'Row 4: set settings.defaultCountry' }), 7);
+    expect(tally.firstFailures).toEqual([
+      '  [server_error] line 5: down',
+      '  [invalid_row] line 7: set --default-country',
+    ]);
     expect(sendSummary(newTally(), { elapsedMs: 0, interruptedBy: undefined, resultsTo: 'stdout' })[0]).toBe(
       'Sent 0 of 0 rows.',
     );
@@ -187,15 +227,18 @@ describe('sendSummary', () => {
 });
 
 describe('previewSummary', () => {
-  it('sums up the rows, segments, warnings and the costliest', () => {
-    const result: PreviewResult = {
-      rows: [
-        {
-          status: 'failed',
-          index: 1,
-          error: { code: 'invalid_row', message: 'Row 1: bad to', retryable: false },
-        },
-      ],
+  it('sums up the rows, segments, warnings, duplicates and the costliest', () => {
+    const scan: Scan = {
+      failures: ['  [invalid_row] line 3: bad to'],
+      duplicates: {
+        rows: 2,
+        examples: ['+14155550100 (lines 2 and 4)', '+14155550101 (lines 5 and 9)'],
+        tracked: 200_000,
+      },
+      costlyLines: new Map([
+        [2, 4],
+        [0, 2],
+      ]),
       summary: {
         rows: 3,
         ready: 2,
@@ -211,19 +254,23 @@ describe('previewSummary', () => {
         ],
       },
     };
-    expect(previewSummary(result, 'preview.jsonl')).toEqual([
+    expect(previewSummary(scan, 'preview.jsonl')).toEqual([
       'Preview of 3 rows: 2 ready, 1 would fail (invalid_row 1). No request was made.',
-      '  [invalid_row] Row 1: bad to',
+      '  [invalid_row] line 3: bad to',
       'Segments: 4 (GSM-7 1 row, UCS-2 1 row; SMS 1, MMS 1).',
       'Warnings: many_segments 1.',
-      'Most segments: row 2 (3, UCS-2), row 0 (1, GSM-7).',
+      'Duplicate recipients: 2 rows send to a number an earlier row already sends to, e.g. +14155550100 (lines 2 and 4), +14155550101 (lines 5 and 9).',
+      'Repeated recipients were looked for among the first 200000 distinct recipients only (a bound on memory).',
+      'Most segments: line 4 (3, UCS-2), line 2 (1, GSM-7).',
       'Rows: preview.jsonl, one line per row.',
     ]);
   });
 
   it('leaves out what there is none of', () => {
-    const empty: PreviewResult = {
-      rows: [],
+    const empty: Scan = {
+      failures: [],
+      duplicates: { rows: 0, examples: [] },
+      costlyLines: new Map(),
       summary: {
         rows: 0,
         ready: 0,

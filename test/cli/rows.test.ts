@@ -3,21 +3,27 @@ import { PassThrough, Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
-  countRows,
   formatOf,
   guardRows,
   InputError,
   readCsv,
   readJsonLines,
   readRows,
+  type SourceRow,
 } from '../../src/cli/rows.js';
 import type { Row } from '../../src/index.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/cli/${name}`, import.meta.url));
 
-async function all(rows: AsyncIterable<Row>): Promise<Row[]> {
+async function all(rows: AsyncIterable<SourceRow>): Promise<Row[]> {
   const out: Row[] = [];
-  for await (const row of rows) out.push(row);
+  for await (const { row } of rows) out.push(row);
+  return out;
+}
+
+async function lines(rows: AsyncIterable<SourceRow>): Promise<number[]> {
+  const out: number[] = [];
+  for await (const { line } of rows) out.push(line);
   return out;
 }
 
@@ -53,11 +59,27 @@ describe('readCsv', () => {
   });
 
   it('handles a byte-order mark, CRLF, quoted commas and newlines, and blank lines across chunks', async () => {
-    const text = '\uFEFFphone,note\r\n+14155550100,"one, two"\r\n\r\n+14155550101,"line 1\nline 2"\r\n';
+    const text =
+      '\uFEFFphone,note\r\n+14155550100,"one, two"\r\n\r\n+14155550101,"line 1\nline 2"\r\n+14155550102,x\r\n';
     expect(await all(readCsv(chunked(text), 'stdin'))).toEqual([
       { phone: '+14155550100', note: 'one, two' },
       { phone: '+14155550101', note: 'line 1\nline 2' },
+      { phone: '+14155550102', note: 'x' },
     ]);
+    // The line where each record starts: the header is line 1, line 3 is blank, line 4's value spans two.
+    expect(await lines(readCsv(chunked(text), 'stdin'))).toEqual([2, 4, 6]);
+  });
+
+  it.each([
+    ['phone,first_name,phone', 'phone'],
+    ['a,b,c,b,a', 'b'],
+  ])('refuses the header %j, naming the repeated column', async (header, column) => {
+    const error = await all(readCsv(Readable.from([`${header}\n1,2,3,4,5\n`]), 'rows.csv')).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toEqual(
+      new InputError(`rows.csv: the header names the column "${column}" twice; rename or remove one of them`),
+    );
   });
 
   it('refuses a record with the wrong number of fields, naming the source and the line', async () => {
@@ -97,6 +119,7 @@ describe('readJsonLines', () => {
       { to: '+14155550100' },
       { to: '+14155550101', n: 2 },
     ]);
+    expect(await lines(readJsonLines(chunked(text, 5), 'stdin'))).toEqual([1, 3]);
   });
 
   it.each([
@@ -109,7 +132,7 @@ describe('readJsonLines', () => {
     const input = Readable.from([`{"to":"+14155550100"}\n${bad}\n{"to":"+14155550101"}\n`]);
     const rows: Row[] = [];
     const error = await (async () => {
-      for await (const row of readJsonLines(input, 'stdin')) rows.push(row);
+      for await (const { row } of readJsonLines(input, 'stdin')) rows.push(row);
     })().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InputError);
     expect((error as Error).message).toMatch(message);
@@ -125,11 +148,7 @@ describe('readJsonLines', () => {
   });
 });
 
-describe('countRows and guardRows', () => {
-  it('counts rows', async () => {
-    expect(await countRows(readRows(createReadStream(fixture('customers.csv')), 'csv', 'x'))).toBe(5);
-  });
-
+describe('guardRows', () => {
   it('passes rows on until stop() says so, then ends and closes the source', async () => {
     let stop = false;
     let closed = false;

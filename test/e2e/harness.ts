@@ -209,8 +209,8 @@ class RecordingDestination extends TwilioDestination {
     super(config, options);
   }
 
-  override async write(
-    input: Iterable<Row> | AsyncIterable<Row>,
+  override async write<T extends object = Row>(
+    input: Iterable<T> | AsyncIterable<T>,
     options?: WriteOptions,
   ): Promise<RowResult[]> {
     const written = await super.write(input, options);
