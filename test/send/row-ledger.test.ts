@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MessageResource } from '../../src/client.js';
 import { type Claim, type Ledger, LedgerUnavailableError } from '../../src/send/ledger.js';
 import { type LedgeredOutcome, sendLedgered } from '../../src/send/ledgered-send.js';
@@ -229,7 +229,12 @@ describe('sendLedgered', () => {
 });
 
 describe('RowClaim.keepAlive', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
   it('renews every third of the lease until the row ends, and remembers a failed renewal', async () => {
+    vi.useFakeTimers();
     const { ledger, calls } = fakeLedger();
     let renewals = 0;
     ledger.renew = async (key, lease) => {
@@ -238,13 +243,18 @@ describe('RowClaim.keepAlive', () => {
     };
     const claim = new RowClaim(runOf(ledger, 30), 'k');
     claim.keepAlive();
-    await expect.poll(() => claim.lost?.message, { timeout: 60_000 }).toBe('lease lost');
+    await vi.advanceTimersByTimeAsync(9);
+    expect(calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(calls).toEqual(['renew k 30']);
+    await vi.advanceTimersByTimeAsync(20);
+    expect(calls).toEqual(['renew k 30', 'renew k 30', 'renew k 30']);
+    expect(claim.lost?.message).toBe('lease lost');
+    // A lost claim is not renewed before a retry: the row ends.
+    await expect(claim.renewNow()).rejects.toThrow('lease lost');
     await claim.end({ kind: 'unsent' });
-    const count = calls.length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    // Ended: no renewal after it.
-    expect(calls.length).toBe(count);
-    expect(calls.slice(0, 3)).toEqual(['renew k 30', 'renew k 30', 'renew k 30']);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(calls).toEqual(['renew k 30', 'renew k 30', 'renew k 30', 'release k me']);
   });
 });
 
