@@ -36,9 +36,9 @@ import {
   previewRows,
 } from './preview.js';
 import { classifySender } from './recipient.js';
+import { InProcessCoordinator, sendRows } from './send/index.js';
 import { RowKeys } from './send/row-key.js';
 import { checkRunId, ledgerRun } from './send/row-ledger.js';
-import { type SenderDeps, sendRows } from './send/sender.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,
@@ -148,19 +148,12 @@ export class TwilioDestination {
     const runIssues = checkRunId(resolved.ledger, options.runId);
     if (runIssues.length > 0) throw new ConfigError(runIssues);
     const { ledger } = resolved;
-    const deps: SenderDeps = {
+    const context = {
       client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
-      retry: resolved.retry,
-      sleep: resolved.sleep,
-      random: resolved.random,
-      now: resolved.now,
-      logger: resolved.logger,
-      duplicateCheck: resolved.duplicateCheck,
-      concurrency: resolved.concurrency,
-      segmentsPerSecond: resolved.segmentsPerSecond,
-      onProgress: resolved.onProgress,
-      progressIntervalMs: 500,
+      // The default budget is this write's own, as if the write were alone on the account.
+      coordinator: resolved.coordinator ?? new InProcessCoordinator(resolved),
+      options: resolved,
       ledger:
         ledger &&
         ledgerRun(ledger, {
@@ -182,10 +175,10 @@ export class TwilioDestination {
       }
       return wrongColumns === undefined ? buildMessage(row, index, plan) : { ok: false, error: wrongColumns };
     };
-    if (ledger === undefined) return sendRows(rows, build, deps, options.signal);
+    if (ledger === undefined) return sendRows(rows, build, context, options.signal);
     // With a ledger, every row carries its key (and a key seen earlier in this write is refused).
     const keys = new RowKeys(plan.mapping.key);
-    return sendRows(rows, (row, index) => keys.key(row, build(row, index), index), deps, options.signal);
+    return sendRows(rows, (row, index) => keys.key(row, build(row, index), index), context, options.signal);
   }
 
   /**

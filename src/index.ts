@@ -59,8 +59,19 @@ export type {
   PreviewWarningCode,
 } from './preview.js';
 export type { Encoding } from './segments.js';
+export {
+  type Coordinator,
+  type CoordinatorContext,
+  CoordinatorUnavailableError,
+  InProcessCoordinator,
+  type InProcessCoordinatorOptions,
+  type Permit,
+  type PermitKind,
+  type PermitRequest,
+  type RequestEnd,
+  SEGMENT_RATE_PRESETS,
+} from './send/index.js';
 export type { Claim, LeaseOptions, Ledger, LedgerKey } from './send/ledger.js';
-export { SEGMENT_RATE_PRESETS } from './send/pacing.js';
 export {
   computeBodySHA256,
   computeTwilioSignature,

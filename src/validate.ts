@@ -4,11 +4,12 @@
  */
 import type { TwilioClient } from './client.js';
 import { isApiKey } from './config/index.js';
-import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from './errors.js';
+import { TwilioApiError } from './errors.js';
 import { describeCharacters } from './message.js';
 import { prepareContentVariables, prepareTemplate } from './plan.js';
 import type { SenderKind } from './recipient.js';
 import { countSegments, smartEncodable } from './segments.js';
+import { meaningOf, type RuleName } from './send/index.js';
 import type {
   Credentials,
   CredentialsInfo,
@@ -36,11 +37,22 @@ export class Report<Info extends object = CredentialsInfo & TargetSettingsInfo> 
   }
 }
 
-/** Why a request got no usable answer, for a message; `undefined` when Twilio answered. */
+/** The failures that say Twilio could not be reached or read (answer.ts's rules), not what it answered. */
+const UNREACHABLE: readonly RuleName[] = [
+  'unreachable',
+  'networkWritten',
+  'aborted',
+  'abortedWritten',
+  'unreadable',
+];
+
+/** Why Twilio could not be reached or read, or `undefined` when it answered. */
 function unreachable(error: unknown): string | undefined {
-  if (error instanceof NetworkError || error instanceof AbortedError) return error.message;
-  if (error instanceof UnreadableResponseError) return error.message;
-  return undefined;
+  return UNREACHABLE.includes(meaningOf(error).rule) ? errorText(error) : undefined;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 const CONSOLE_HINT =
@@ -83,25 +95,26 @@ export async function checkCredentials(
       );
       return;
     }
-    const answer = error as TwilioApiError;
-    if (isApiKey(credentials) && (answer.httpStatus === 401 || answer.httpStatus === 403)) {
+    const { rule } = meaningOf(error);
+    if (isApiKey(credentials) && (rule === 'unauthorized' || rule === 'forbidden')) {
       // Standard and restricted API keys may not read /Accounts: check them on Messages instead.
       await checkApiKeyOnMessages(client, accountPath, report);
       return;
     }
-    if (answer.httpStatus === 401) {
+    if (rule === 'unauthorized') {
+      const code = error instanceof TwilioApiError ? error.twilioCode : undefined;
       report.error(
         field,
         'credentials_refused',
-        `Twilio refused this Account SID and Auth Token pair (HTTP 401, error ${answer.twilioCode ?? 20003}). ${CONSOLE_HINT}`,
+        `Twilio refused this Account SID and Auth Token pair (HTTP 401, error ${code ?? 20003}). ${CONSOLE_HINT}`,
       );
-    } else if (answer.httpStatus === 403) {
+    } else if (rule === 'forbidden') {
       report.warn(
         field,
         'permission_limited',
         'The credentials authenticated, but may not read the account (HTTP 403), so its status and type could not be checked. Twilio test credentials answer 403 to every read: they cannot send real messages',
       );
-    } else if (answer.httpStatus === 404) {
+    } else if (rule === 'notFound') {
       report.error(
         'credentials.accountSid',
         'account_not_found',
@@ -111,7 +124,7 @@ export async function checkCredentials(
       report.error(
         'credentials',
         'twilio_error',
-        `Twilio could not check the credentials (${answer.message}); try again later`,
+        `Twilio could not check the credentials (${errorText(error)}); try again later`,
       );
     }
   }
@@ -139,14 +152,14 @@ async function checkApiKeyOnMessages(
       );
       return;
     }
-    const answer = error as TwilioApiError;
-    if (answer.httpStatus === 403) {
+    const { rule } = meaningOf(error);
+    if (rule === 'forbidden') {
       report.warn(
         'credentials.apiKeySid',
         'permission_limited',
         'The API key authenticated but may not read messages (HTTP 403), so neither the account status nor its permission to send could be checked. A restricted key needs the Messages create permission',
       );
-    } else if (answer.httpStatus === 401) {
+    } else if (rule === 'unauthorized') {
       report.error(
         'credentials.apiKeySid',
         'credentials_refused',
@@ -156,7 +169,7 @@ async function checkApiKeyOnMessages(
       report.error(
         'credentials',
         'twilio_error',
-        `Twilio could not check the API key (${answer.message}); try again later`,
+        `Twilio could not check the API key (${errorText(error)}); try again later`,
       );
     }
   }
@@ -210,8 +223,7 @@ export async function checkSender(
       );
     }
   } catch (error) {
-    const answer = error as TwilioApiError;
-    if (error instanceof TwilioApiError && answer.httpStatus === 404 && kind === 'messaging_service') {
+    if (meaningOf(error).rule === 'notFound' && kind === 'messaging_service') {
       report.error(
         'settings.from',
         'sender_not_found',
@@ -219,7 +231,7 @@ export async function checkSender(
       );
       return;
     }
-    const why = unreachable(error) ?? answer.message;
+    const why = unreachable(error) ?? errorText(error);
     report.warn(
       'settings.from',
       'sender_unverified',

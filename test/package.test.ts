@@ -13,8 +13,10 @@ it('sends the version package.json declares in User-Agent', async () => {
 it('exports the public surface and nothing else', () => {
   expect(Object.keys(api).sort()).toEqual([
     'ConfigError',
+    'CoordinatorUnavailableError',
     'DELIVERY_ERROR_CODES',
     'DELIVERY_OUTCOMES',
+    'InProcessCoordinator',
     'SEGMENT_RATE_PRESETS',
     'TwilioDestination',
     'computeBodySHA256',

@@ -72,6 +72,30 @@ describe('write over real HTTP', () => {
     );
   });
 
+  it('ends the batch when Twilio cannot be reached after a row’s retries: later rows make no request', async () => {
+    const url = await closedPort();
+    const { d, waits } = dest(url);
+    const results = await d.write(rows(10));
+    // Only the first row retries; the other nine fail at once.
+    expect(waits).toHaveLength(3);
+    expect(
+      results.map((r) => r.status === 'failed' && `${r.error.code}/${r.attempts}/${r.error.retryable}`),
+    ).toEqual(['network_error/4/true', ...Array(9).fill('network_error/0/true')]);
+    expect(results[1]).toEqual({
+      status: 'failed',
+      index: 1,
+      attempts: 0,
+      error: {
+        code: 'network_error',
+        message: expect.stringMatching(
+          /^Not sent: the batch stopped at row 0 because Twilio could not be reached \(Could not complete POST .* ECONNREFUSED .*\)\. Check the network, then send the failed rows again$/,
+        ),
+        retryable: true,
+        possiblySent: false,
+      },
+    });
+  });
+
   it('never resends a request that timed out after the write when the duplicate check is off', async () => {
     const s = await server(() => {}); // never answers
     const { d } = dest(s.url, { timeoutMs: 100, duplicateCheck: false });

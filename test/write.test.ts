@@ -389,6 +389,88 @@ describe('write: retries', () => {
     expect(waits).toEqual([8000]);
   });
 
+  it.each([
+    [500, undefined, 'server_error'],
+    [503, undefined, 'server_error'],
+    [400, 21611, 'twilio_rejected'],
+  ])(
+    'never waits a day: HTTP %i (code %s) with Retry-After 86400 ends the row and the batch at once as %s',
+    async (status, code, expected) => {
+      api()
+        .post(MESSAGES_PATH)
+        .reply(status, code === undefined ? {} : errorJson(code, status, 'Queue full'), {
+          'Retry-After': '86400',
+        });
+      // The duplicate check settles the 5xx first: its look-ups find no message.
+      if (status >= 500) {
+        api()
+          .get(/Messages\.json/)
+          .times(2)
+          .reply(200, { messages: [], next_page_uri: null });
+      }
+      const { dest, waits } = destination({}, { retry: { maxRetryAfterMs: 60_000 } });
+      const results = await dest.write([
+        { to: TO, first_name: 'A' },
+        { to: TO, first_name: 'B' },
+      ]);
+      expect(nock.isDone()).toBe(true);
+      // Only the duplicate check's pause, never a wait past the cap.
+      expect(waits).toEqual(status >= 500 ? [1000] : []);
+      const answer =
+        code === undefined ? `HTTP ${status}` : `HTTP ${status}, Twilio error ${code}: Queue full`;
+      expect(results).toEqual([
+        {
+          status: 'failed',
+          index: 0,
+          attempts: 1,
+          error: {
+            code: expected,
+            message: `Row 0: not retried (${answer}). Twilio asked to wait 24 h before sending more (Retry-After); send the failed rows again after that`,
+            retryable: true,
+            possiblySent: false,
+            httpStatus: status,
+            ...(code === undefined
+              ? {}
+              : { twilioCode: code, moreInfo: `https://www.twilio.com/docs/errors/${code}` }),
+          },
+        },
+        {
+          status: 'failed',
+          index: 1,
+          attempts: 0,
+          error: {
+            code: expected,
+            message: `Not sent: the batch stopped at row 0 (${answer}). Twilio asked to wait 24 h before sending more (Retry-After); send the failed rows again after that`,
+            retryable: true,
+            possiblySent: false,
+          },
+        },
+      ]);
+    },
+  );
+
+  it('says a 5xx asking to wait a day may have created the message when nothing could settle it', async () => {
+    api().post(MESSAGES_PATH).reply(503, {}, { 'Retry-After': '86400' });
+    const { dest, waits } = destination({}, { duplicateCheck: false });
+    const results = await dest.write([
+      { to: TO, first_name: 'A' },
+      { to: TO, first_name: 'B' },
+    ]);
+    expect(waits).toEqual([]);
+    expect(
+      results.map((r) => r.status === 'failed' && [r.error.code, r.error.possiblySent, r.error.retryable]),
+    ).toEqual([
+      ['server_error', true, false],
+      ['server_error', false, true],
+    ]);
+    expect(results[0]).toMatchObject({
+      error: {
+        message:
+          'Row 0: not retried (HTTP 503). Twilio may have created the message, so check before sending this row again. Twilio asked to wait 24 h before sending more (Retry-After); send the failed rows again after that',
+      },
+    });
+  });
+
   it('fails the row and the rest of the batch at once when Retry-After exceeds maxRetryAfterMs', async () => {
     api().post(MESSAGES_PATH).reply(429, errorJson(20429, 429), { 'Retry-After': '120' });
     const { dest, waits } = destination();

@@ -7,7 +7,8 @@
  * process at once.
  */
 import { createInterface } from 'node:readline/promises';
-import { ConfigError } from '../index.js';
+import { ConfigError, type RowResult } from '../index.js';
+import { abortedBeforeStart } from '../send/index.js';
 import type { CommandLine } from './args.js';
 import { type CommandIo, openResults } from './commands.js';
 import { createProgress } from './progress.js';
@@ -138,6 +139,25 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
         // Without a place for the results, sending on would lose them: stop, and report the rest aborted.
         writeError = error as Error;
         controller.abort();
+      }
+    }
+    // After an abort the package pulls no further row: a file is read to its end here, so that every row
+    // gets its result (stdin is not: it may never end).
+    if (controller.signal.aborted && source.file !== undefined) {
+      let index = 0;
+      for await (const { row, line: at } of guardRows(source.read(), state, () => false)) {
+        if (index >= tally.rows) {
+          const result: RowResult = {
+            status: 'failed',
+            index,
+            attempts: 0,
+            error: abortedBeforeStart(index),
+          };
+          const origin = options.key === undefined ? { line: at } : { line: at, key: row[options.key] };
+          countResult(tally, result, origin.line);
+          if (writeError === undefined) await out.writer.write({ ...origin, ...result });
+        }
+        index++;
       }
     }
   } finally {

@@ -2,7 +2,11 @@
  * The options' defaults, in one place: what `parseOptions` fills in and what the README
  * promises. The send path reads the resolved options, never these directly.
  */
-import type { DuplicateCheckPolicy, RetryPolicy } from './options.js';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { DuplicateCheckPolicy, RetryPolicy, Sleep } from './options.js';
+
+/** The default `sleep`: a timer that the abort signal cancels. */
+export const defaultSleep: Sleep = (ms, signal) => delay(ms, undefined, { signal });
 
 /** The retry defaults, as the README's options table gives them. */
 export const DEFAULT_RETRY: RetryPolicy = {

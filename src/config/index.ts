@@ -3,6 +3,8 @@
  * return, the options' types and defaults, and the manifest's JSON-Schema-able schemas. Nothing here
  * imports the send path; the send path imports its policies from here.
  */
+
+export { defaultSleep } from './defaults.js';
 export type {
   DestinationOptions,
   DispatcherLike,
@@ -10,6 +12,7 @@ export type {
   Progress,
   ResolvedOptions,
   RetryPolicy,
+  Sleep,
 } from './options.js';
 export {
   isApiKey,

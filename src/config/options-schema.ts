@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
+import type { Coordinator } from '../send/coordinator.js';
 import type { Ledger } from '../send/ledger.js';
 import { DEFAULT_RETRY } from './defaults.js';
 import type { Progress } from './options.js';
@@ -99,6 +100,19 @@ export const optionsSchema = z
       )
       .optional(),
     sleep: fn<(ms: number, signal?: AbortSignal) => Promise<void>>().optional(),
+    coordinator: z
+      .custom<Coordinator>(
+        (v) =>
+          v !== null &&
+          typeof v === 'object' &&
+          typeof (v as Record<string, unknown>)['ready'] === 'function' &&
+          typeof (v as Record<string, unknown>)['acquire'] === 'function',
+        {
+          params: { code: 'invalid_type' },
+          message: 'must be a Coordinator (with ready and acquire functions), such as RedisCoordinator',
+        },
+      )
+      .optional(),
     now: fn<() => number>().optional(),
     random: fn<() => number>().optional(),
   })

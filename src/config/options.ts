@@ -4,7 +4,11 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
+import type { Coordinator } from '../send/coordinator.js';
 import type { Ledger } from '../send/ledger.js';
+
+/** Waits `ms`; rejects with the signal's reason when it aborts. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
 /** Retry settings (the `retry` option). */
 export interface RetryPolicy {
@@ -139,7 +143,15 @@ export interface DestinationOptions {
    */
   logger?: Logger;
   /** Waits between retries; injected by tests. @default a timer that the abort signal cancels */
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
+  /**
+   * Decides when each request may start: requests in flight under the (adaptive) account limit, each
+   * sender's `segmentsPerSecond`, the 21611 pause. Share one between workers to share the budget
+   * (`RedisCoordinator` from `twilio-destination/redis`). If it cannot be reached, rows fail with
+   * `coordinator_error` (retryable, not sent) and the batch ends.
+   * @default a fresh in-process coordinator per write (`InProcessCoordinator`)
+   */
+  coordinator?: Coordinator;
   /** The clock, in epoch milliseconds; injected by tests. @default Date.now */
   now?: () => number;
   /** Random numbers in [0, 1) for jitter; injected by tests. @default Math.random */
@@ -161,7 +173,9 @@ export interface ResolvedOptions {
   ledger: Ledger | undefined;
   /** `undefined`: silent. */
   logger: Logger | undefined;
-  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  sleep: Sleep;
+  /** `undefined`: a fresh in-process coordinator per write. */
+  coordinator: Coordinator | undefined;
   now: () => number;
   random: () => number;
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_OPTIONS,
   DEFAULT_PREVIEW_OPTIONS,
   DEFAULT_RETRY,
+  defaultSleep,
 } from './defaults.js';
 import { toIssues } from './issues.js';
 import type { DuplicateCheckPolicy, ResolvedOptions, RetryPolicy } from './options.js';
@@ -106,7 +107,8 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
             } as DuplicateCheckPolicy),
       ledger: o.ledger,
       logger: o.logger,
-      sleep: o.sleep,
+      sleep: o.sleep ?? defaultSleep,
+      coordinator: o.coordinator,
       now: o.now ?? Date.now,
       random: o.random ?? Math.random,
     },

@@ -4,9 +4,10 @@
  * way to know is to list the recipient's recent messages and look for this one.
  */
 import type { MessageResource, TwilioClient } from '../client.js';
-import type { DuplicateCheckPolicy } from '../config/index.js';
-import { NetworkError, TwilioApiError } from '../errors.js';
+import type { DuplicateCheckPolicy, Sleep } from '../config/index.js';
 import type { MessageRequest } from '../message.js';
+import { isTransient, meaningOf } from './answer.js';
+import type { Permit } from './coordinator.js';
 
 /** Twilio adds this to every body sent from a trial account. */
 const TRIAL_PREFIX = 'Sent from your Twilio trial account - ';
@@ -46,20 +47,21 @@ const LOOKUP_RETRIES = 2;
 
 /** One page of the list, retried after a 429, a 5xx or a network failure. */
 async function getPage(
-  client: TwilioClient,
+  args: LookUp,
   path: string,
-  policy: DuplicateCheckPolicy,
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>,
   signal: AbortSignal | undefined,
 ): Promise<{ body: MessagePage }> {
+  const { client, policy, sleep, acquire } = args;
   for (let attempt = 0; ; attempt++) {
+    const permit = await acquire?.();
     try {
-      return await client.get<MessagePage>('api', path, { signal });
+      const page = await client.get<MessagePage>('api', path, { signal });
+      await permit?.release({ kind: 'ok' });
+      return page;
     } catch (error) {
-      const transient =
-        error instanceof NetworkError ||
-        (error instanceof TwilioApiError && (error.httpStatus === 429 || error.httpStatus >= 500));
-      if (!transient || attempt >= LOOKUP_RETRIES) throw error;
+      const rateLimited = meaningOf(error).teaches === 'rate_limited';
+      await permit?.release({ kind: rateLimited ? 'rate_limited' : 'other' });
+      if (!isTransient(error) || attempt >= LOOKUP_RETRIES) throw error;
       await sleep(policy.pauseMs * 2 ** attempt, signal);
     }
   }
@@ -75,14 +77,14 @@ async function lookOnce(
   sinceMs: number,
   signal: AbortSignal | undefined,
 ): Promise<MessageResource | undefined> {
-  const { client, accountSid, request, exclude, policy, sleep } = args;
+  const { accountSid, request, exclude, policy } = args;
   const query = new URLSearchParams({ To: request.to });
   // From is null at first for Messaging Service sends, so filter on it only for a fixed sender.
   if (request.from !== undefined) query.set('From', request.from);
   query.set('PageSize', String(policy.pageSize));
   let path: string | undefined = `/2010-04-01/Accounts/${accountSid}/Messages.json?${query}`;
   for (let page = 0; page < policy.pages && path !== undefined; page++) {
-    const { body } = await getPage(client, path, policy, sleep, signal);
+    const { body } = await getPage(args, path, signal);
     const messages = Array.isArray(body.messages) ? (body.messages as MessageResource[]) : [];
     const found = messages.find(
       (message) =>
@@ -109,7 +111,9 @@ export interface LookUp {
   /** SIDs that other rows of the same write created. */
   exclude: { has(sid: string): boolean };
   policy: DuplicateCheckPolicy;
-  sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  sleep: Sleep;
+  /** The coordinator's permit for each GET; `undefined`: none needed. */
+  acquire?: () => Promise<Permit>;
 }
 
 /** Looks twice, with a pause between, before concluding that the message was not created. */

@@ -11,12 +11,11 @@ import {
   alreadySentResult,
   heldError,
   type LedgerRun,
-  ledgerFailure,
   RowClaim,
   type RowEnd,
   unsettledError,
 } from './row-ledger.js';
-import { sentResult } from './row-outcome.js';
+import { sentResult, toFailure } from './row-outcome.js';
 
 /** The result, and for a batch-ending failure what every remaining row reports. */
 export interface LedgeredOutcome {
@@ -29,12 +28,10 @@ export interface LedgeredRow {
   index: number;
   rowKey: string;
   /**
-   * The normal send (never rejects). `beforeRetry` is awaited before every attempt after the first: a
-   * `RowError` ends the row with it (and the batch, with `remaining`).
+   * The normal send (never rejects). `beforeRetry` is awaited before every attempt after the first (it
+   * renews the claim); when it rejects with a `LedgerUnavailableError`, the row ends `ledger_error`.
    */
-  send(
-    beforeRetry: () => Promise<{ error: RowError; remaining: RowError } | undefined>,
-  ): Promise<LedgeredOutcome>;
+  send(beforeRetry: () => Promise<void>): Promise<LedgeredOutcome>;
   /**
    * The duplicate check from `sinceMs` (epoch ms): the message when found, `undefined` when proven absent;
    * rejects when it cannot tell. `undefined` when the check is off.
@@ -51,12 +48,11 @@ function endOf(result: RowResult): RowEnd {
 export async function sendLedgered(row: LedgeredRow, run: LedgerRun): Promise<LedgeredOutcome> {
   const { index } = row;
   const claim = new RowClaim(run, row.rowKey);
+  // The ledger's failure ends the batch (answer.ts: `ledger_error`): the row is not sent.
   const failed = (error: LedgerUnavailableError): LedgeredOutcome => {
-    const failure = ledgerFailure(index, error);
-    return {
-      result: { status: 'failed', index, attempts: 0, error: failure.error },
-      stop: failure.remaining,
-    };
+    const failure = toFailure(error, index, { possiblySent: false, endsBatch: true, capped: false });
+    const result: RowResult = { status: 'failed', index, attempts: 0, error: failure.error };
+    return failure.remaining === undefined ? { result } : { result, stop: failure.remaining };
   };
   let found: Awaited<ReturnType<RowClaim['claim']>>;
   try {
@@ -71,14 +67,7 @@ export async function sendLedgered(row: LedgeredRow, run: LedgerRun): Promise<Le
   claim.keepAlive();
   let outcome: LedgeredOutcome | undefined;
   if (found.state === 'taken_over') outcome = await settleTakeover(row, run, found.firstAttemptAt);
-  outcome ??= await row.send(async () => {
-    try {
-      await claim.renewNow();
-      return undefined;
-    } catch (error) {
-      return ledgerFailure(index, error as LedgerUnavailableError);
-    }
-  });
+  outcome ??= await row.send(() => claim.renewNow());
   try {
     await claim.end(endOf(outcome.result));
   } catch (error) {

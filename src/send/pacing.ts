@@ -79,11 +79,7 @@ export class AdaptiveLimit {
   #successes = 0;
   #ceiling = Number.POSITIVE_INFINITY;
 
-  constructor(
-    readonly max: number,
-    /** Successes in a row needed for one step up; defaults to the current limit (one round trip's worth). */
-    private readonly stepAfter?: number,
-  ) {
+  constructor(readonly max: number) {
     this.#value = max;
   }
 
@@ -107,11 +103,11 @@ export class AdaptiveLimit {
     return true;
   }
 
-  /** A success: after a run of them, one step up. */
+  /** A success: after a run of them (the current limit's worth, one round trip), one step up. */
   increase(): void {
     if (this.#value >= this.max) return;
     this.#successes++;
-    const step = this.stepAfter ?? this.#value;
+    const step = this.#value;
     const needed = this.#value + 1 < this.#ceiling ? step : step * PROBE_FACTOR;
     if (this.#successes >= needed) {
       this.#value++;

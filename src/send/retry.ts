@@ -1,9 +1,9 @@
 /**
- * Which failures are retried and how long to wait before the next attempt. Pure functions: the clock and
- * the random source are passed in, so tests check exact waits.
+ * How long to wait before the next attempt: the retry policy, `Retry-After` parsing and the backoff with
+ * jitter. Pure functions: the clock and the random source are passed in, so tests check exact waits.
+ * Which failures are retried at all is `answer.ts`'s table.
  */
 import type { RetryPolicy } from '../config/index.js';
-import { NetworkError, TwilioApiError } from '../errors.js';
 
 /**
  * Parses `Retry-After`: delta-seconds or an HTTP date, clamped at zero. `undefined` for a missing or
@@ -33,33 +33,4 @@ export function retryDelayMs(
   const exponential = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (retry - 1));
   const jittered = Math.round(exponential * (0.5 + random() / 2));
   return retryAfterMs !== undefined && retryAfterMs > jittered ? retryAfterMs : jittered;
-}
-
-/** How a failed attempt is treated. */
-export type FailureClass =
-  /** Retry; Twilio cannot have created the message (429, failure before the request was written). */
-  | 'retry_safe'
-  /** Retry, but the message may already exist (5xx, timeout or reset after the request was written). */
-  | 'retry_ambiguous'
-  /** Do not retry. */
-  | 'final';
-
-/**
- * Classifies a failed attempt.
- * - 429 (20429): Twilio refused before processing; always safe to retry.
- * - 5xx: Twilio may have created the message before failing (it documents no idempotency key).
- * - A network failure is safe only when the request was never fully written.
- * - An unreadable 2xx answer means the message exists: never retried.
- */
-export function classifyFailure(error: unknown): FailureClass {
-  if (error instanceof TwilioApiError) {
-    if (error.httpStatus === 429) return 'retry_safe';
-    // 21611: the sender's queue is full; nothing was queued, and the same row can go once it drains.
-    if (error.twilioCode === 21611) return 'retry_safe';
-    if (error.httpStatus >= 500) return 'retry_ambiguous';
-    return 'final';
-  }
-  if (error instanceof NetworkError) return error.written ? 'retry_ambiguous' : 'retry_safe';
-  // Unreadable 2xx answers, aborts and anything unexpected: never send again blindly.
-  return 'final';
 }

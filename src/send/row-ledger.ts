@@ -149,27 +149,6 @@ export function heldError(index: number, run: LedgerRun, claim: Extract<Claim, {
   };
 }
 
-/** The ledger failed: this row is not sent (or, after a 2xx, is not recorded), and the batch ends. */
-export function ledgerFailure(
-  index: number,
-  error: LedgerUnavailableError,
-): { error: RowError; remaining: RowError } {
-  return {
-    error: {
-      code: 'ledger_error',
-      message: `Row ${index}: not sent because the ${error.ledger} could not be read or written (${error.message}); send it again once it answers`,
-      retryable: true,
-      possiblySent: false,
-    },
-    remaining: {
-      code: 'ledger_error',
-      message: `Not sent: the batch stopped at row ${index} because the ${error.ledger} could not be read or written (${error.message}). Send the failed rows again once it answers`,
-      retryable: true,
-      possiblySent: false,
-    },
-  };
-}
-
 /** A row an earlier worker died sending, which cannot be settled because the duplicate check is off. */
 export function unsettledError(index: number, run: LedgerRun): RowError {
   return {

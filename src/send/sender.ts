@@ -1,34 +1,65 @@
 /**
- * Streams the rows to Twilio: pulls the next row only when it can be sent (a free slot, the rate allows
- * it, no 21611 pause), keeps up to `concurrency` requests in flight, yields exactly one `RowResult` per row
- * in input order, ends the batch when every remaining row would fail the same way, and adapts to 429s.
+ * Streams the rows to Twilio: pulls the next row only when the window has room, keeps up to `concurrency`
+ * rows in flight (the coordinator decides when each request may start), yields exactly one `RowResult` per
+ * row in input order, and ends the batch when every remaining row would fail the same way.
  */
+import type { TwilioClient } from '../client.js';
 import type { Progress } from '../config/index.js';
 import type { Logger } from '../logger.js';
-import { messageSegments } from '../message.js';
+import { type BuildResult, messageSegments } from '../message.js';
 import type { RowError, RowResult } from '../types.js';
-import { findCreatedMessage } from './duplicate-check.js';
+import type { Coordinator, CoordinatorUnavailableError } from './coordinator.js';
+import { CreatedMessages } from './created.js';
 import { sendLedgered } from './ledgered-send.js';
-import { AdaptiveLimit, TokenBucket } from './pacing.js';
+import { ProgressCounter } from './progress.js';
 import type { KeyedBuildResult } from './row-key.js';
 import type { LedgerRun } from './row-ledger.js';
-import { abortedBeforeStart } from './row-outcome.js';
-import { type AttemptHooks, defaultSleep, type Outcome, type SendRowDeps, sendOne } from './send-row.js';
+import { abortedBeforeStart, toFailure } from './row-outcome.js';
+import {
+  asUnavailable,
+  findRowMessage,
+  type Outcome,
+  type RowContext,
+  type RowOptions,
+  type RowToSend,
+  sendRow,
+} from './send-row.js';
 
-/** What the sender needs. */
-export interface SenderDeps extends SendRowDeps {
+/** The options a write reads (a `ResolvedOptions` has them all: it is passed as it is). */
+export interface SendOptions extends RowOptions {
   /** `undefined`: silent. */
   logger: Logger | undefined;
-  /** Requests in flight at most (the adaptive limit never exceeds it). */
+  /** Rows in flight at most. */
   concurrency: number;
-  /** Client-side pacing in segments per second; `undefined` sends as fast as the limits allow. */
-  segmentsPerSecond: number | undefined;
+  /** The per-request timeout, for the coordinator's leases. */
+  timeoutMs: number;
   onProgress: ((progress: Progress) => void) | undefined;
-  /** At most one progress report per this many ms (and one at the end). */
-  progressIntervalMs: number;
-  /** The write's ledger; `undefined`: none (rows carry no key then). */
+}
+
+/** What a write sends with. */
+export interface SendContext {
+  client: TwilioClient;
+  accountSid: string;
+  /** Decides when each request may start. */
+  coordinator: Coordinator;
+  options: SendOptions;
+  /** At most one progress report per this many ms (and one at the end). @default 500 */
+  progressIntervalMs?: number;
+  /** The write's ledger; `undefined`: none (rows then carry no key). */
   ledger?: LedgerRun | undefined;
 }
+
+/**
+ * Rows pulled between two yields to the event loop: a synchronous source, or rows that all fail locally,
+ * would otherwise run the whole write in microtasks and starve timers and I/O.
+ */
+const YIELD_EVERY = 1024;
+
+/** Lets timers and I/O run. */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Turns a row into its message, or its local failure. */
+export type BuildRow = (row: unknown, index: number) => BuildResult | KeyedBuildResult;
 
 /** One row's place in the output order. */
 interface Slot {
@@ -38,225 +69,235 @@ interface Slot {
   startedAt: number;
 }
 
-/**
- * SIDs remembered for the duplicate check. Past this many (over 800 messages a second for the default
- * one-minute window), the oldest are forgotten: only a row identical to one sent in that window and then
- * failing ambiguously could mistake that message for its own.
- */
-const MAX_REMEMBERED = 50_000;
-
-/** Rate steps: the paced rate is `segmentsPerSecond × step / RATE_STEPS`, halved on a 429. */
-const RATE_STEPS = 16;
-
 /** Sends every row and yields one result per row, in input order. */
-export async function* sendRows(
+export function sendRows(
   rows: Iterable<unknown> | AsyncIterable<unknown>,
-  build: (row: unknown, index: number) => KeyedBuildResult,
-  deps: SenderDeps,
-  callerSignal?: AbortSignal,
+  build: BuildRow,
+  context: SendContext,
+  signal?: AbortSignal,
 ): AsyncGenerator<RowResult> {
-  // Aborted when the consumer stops iterating early, so that no request goes on unreported.
-  const stopping = new AbortController();
-  const signal = callerSignal ? AbortSignal.any([callerSignal, stopping.signal]) : stopping.signal;
-  const sleep = deps.sleep ?? defaultSleep;
-  // Log lines are built only when there is a logger.
-  const { logger } = deps;
-  const iterator = toAsyncIterator(rows);
-  const limit = new AdaptiveLimit(deps.concurrency);
-  const rateSteps = new AdaptiveLimit(RATE_STEPS);
-  const bucket =
-    deps.segmentsPerSecond === undefined ? undefined : new TokenBucket(deps.segmentsPerSecond, deps.now);
-  // Messages this write created (SID → when it was recorded), so that a row with the same recipient and
-  // body does not claim another row's message. Kept only while a look-up could still see them, and at most
-  // MAX_REMEMBERED of them, so memory stays flat however many rows come.
-  const created = new Map<string, number>();
-  const forgetOldCreated = (policy: NonNullable<SenderDeps['duplicateCheck']>) => {
-    let earliest = deps.now();
-    for (const slot of slots)
-      if (slot.result === undefined && slot.startedAt < earliest) earliest = slot.startedAt;
-    // A look-up matches messages whose Twilio date_created is after its row's first attempt less the clock
-    // skew; Twilio's clock may differ from ours by as much again.
-    const horizon = earliest - 2 * policy.clockSkewMs - 1000;
-    for (const [sid, at] of created) {
-      if (at >= horizon && created.size <= MAX_REMEMBERED) break;
-      created.delete(sid);
-    }
-  };
-  const slots: Slot[] = [];
-  let stopped: RowError | undefined;
-  let pausedUntil = 0;
-  let inFlight = 0;
-  let retrying = 0;
-  let index = 0;
-  let exhausted = false;
-  let notify: (() => void) | undefined;
-  const counts = { done: 0, sent: 0, failed: 0, reportedDone: 0, reportedAt: deps.now() };
+  return new Scheduler(rows, build, context, signal).results();
+}
 
-  const applyRate = () => {
-    if (bucket && deps.segmentsPerSecond !== undefined) {
-      bucket.setRate((deps.segmentsPerSecond * rateSteps.value) / RATE_STEPS);
-    }
-  };
-  const hooks: AttemptHooks = {
-    async beforeAttempt() {
-      const wait = pausedUntil - deps.now();
-      if (wait > 0) await sleep(wait, signal);
-      return stopped ? { token: limit.generation, stop: { ...stopped } } : { token: limit.generation };
-    },
-    rateLimited(token) {
-      // Twilio limits concurrent requests per account (20429): halve concurrency and rate at once.
-      if (limit.decrease(token)) {
-        rateSteps.decrease(rateSteps.generation);
-        applyRate();
-        if (logger && (deps.concurrency > 1 || bucket)) {
-          const rate = bucket ? `, rate ${Math.round(bucket.rate * 100) / 100} segments/s` : '';
-          logger.debug(`twilio-destination: 429, concurrency now ${limit.value}${rate}`);
-        }
-      }
-    },
-    queueFull(ms) {
-      // 21611: the sender's queue holds 10 hours of segments; give it time to drain before anything new.
-      pausedUntil = Math.max(pausedUntil, deps.now() + ms);
-    },
-    succeeded() {
-      limit.increase();
-      rateSteps.increase();
-      applyRate();
-    },
-    retrying(delta) {
-      retrying += delta;
-    },
-  };
+/** The state of one write: the window of rows in flight, the batch's end, the rows' shared context. */
+class Scheduler {
+  readonly #iterator: AsyncIterator<unknown> | Iterator<unknown>;
+  /** The rows when they are an Array: after an abort, every element still gets its (aborted) result. */
+  readonly #array: readonly unknown[] | undefined;
+  /** Resolves when the write's signal aborts, so that a pending pull can be abandoned. */
+  readonly #aborted: Promise<undefined>;
+  /** A pull was abandoned at an abort: the source's `next()` may never settle. */
+  #abandoned = false;
+  #pulledSinceYield = 0;
+  readonly #build: BuildRow;
+  readonly #context: SendContext;
+  /** Aborted when the consumer stops iterating early, so that no request goes on unreported. */
+  readonly #stopping = new AbortController();
+  readonly #signal: AbortSignal;
+  readonly #slots: Slot[] = [];
+  readonly #created: CreatedMessages | undefined;
+  readonly #progress: ProgressCounter;
+  readonly #row: RowContext;
+  /** What every remaining row reports once the batch has ended. */
+  #stopped: RowError | undefined;
+  /** Why the coordinator could not get ready: the first row fails with it and ends the batch. */
+  #notReady: CoordinatorUnavailableError | undefined;
+  #index = 0;
+  #exhausted = false;
+  #notify: (() => void) | undefined;
 
-  const report = () => {
-    const now = deps.now();
-    const seconds = Math.max(now - counts.reportedAt, 1) / 1000;
-    const ratePerSecond = Math.round(((counts.done - counts.reportedDone) / seconds) * 10) / 10;
-    counts.reportedDone = counts.done;
-    counts.reportedAt = now;
-    deps.onProgress?.({
-      done: counts.done,
-      sent: counts.sent,
-      failed: counts.failed,
-      ratePerSecond,
-      retrying,
-      inFlight,
+  constructor(
+    rows: Iterable<unknown> | AsyncIterable<unknown>,
+    build: BuildRow,
+    context: SendContext,
+    callerSignal: AbortSignal | undefined,
+  ) {
+    const { options } = context;
+    this.#iterator = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+    this.#array = Array.isArray(rows) ? rows : undefined;
+    this.#build = build;
+    this.#context = context;
+    this.#signal = callerSignal
+      ? AbortSignal.any([callerSignal, this.#stopping.signal])
+      : this.#stopping.signal;
+    const signal = this.#signal;
+    this.#aborted = new Promise((resolve) => {
+      if (signal.aborted) resolve(undefined);
+      else signal.addEventListener('abort', () => resolve(undefined), { once: true });
     });
-  };
-  const timer = deps.onProgress ? setInterval(report, deps.progressIntervalMs) : undefined;
-  timer?.unref();
-
-  /** Starts the row's request, or resolves its local or batch-level failure at once. */
-  const start = (built: KeyedBuildResult | undefined, current: number): Slot => {
-    const settled = (result: RowResult): Slot => ({ result, startedAt: 0 });
-    if (stopped) return settled({ status: 'failed', index: current, attempts: 0, error: { ...stopped } });
-    if (signal.aborted || built === undefined) {
-      return settled({ status: 'failed', index: current, attempts: 0, error: abortedBeforeStart(current) });
-    }
-    if (!built.ok) return settled({ status: 'failed', index: current, attempts: 0, error: built.error });
-    inFlight++;
-    const slot: Slot = { startedAt: deps.now() };
-    const send = (beforeRetry?: () => Promise<{ error: RowError; remaining: RowError } | undefined>) => {
-      if (beforeRetry === undefined) return sendOne(built.request, current, deps, created, hooks, signal);
-      let attempts = 0;
-      const rowHooks: AttemptHooks = {
-        ...hooks,
-        async beforeAttempt() {
-          const failure = attempts++ === 0 ? undefined : await beforeRetry();
-          const gate = await hooks.beforeAttempt();
-          return failure === undefined ? gate : { token: gate.token, stop: failure.error };
-        },
-      };
-      return sendOne(built.request, current, deps, created, rowHooks, signal);
+    this.#created =
+      options.duplicateCheck && new CreatedMessages(options.duplicateCheck.clockSkewMs, options.now);
+    this.#progress = new ProgressCounter(options.onProgress, options.now, context.progressIntervalMs ?? 500);
+    this.#row = {
+      client: context.client,
+      accountSid: context.accountSid,
+      coordinator: context.coordinator,
+      options,
+      created: this.#created ?? new Set<string>(),
+      stopped: () => this.#stopped,
+      retrying: (delta) => {
+        this.#progress.retrying += delta;
+      },
+      signal: this.#signal,
     };
-    const { ledger, duplicateCheck } = deps;
+  }
+
+  /** The results, in input order. */
+  async *results(): AsyncGenerator<RowResult> {
+    try {
+      await this.#ready();
+      while (true) {
+        await this.#fill();
+        const head = this.#slots[0];
+        if (head === undefined) break;
+        const result = head.result ?? (await this.#settled(head));
+        this.#slots.shift();
+        this.#progress.count(result);
+        const { logger } = this.#context.options;
+        if (logger) logOutcome(logger, result);
+        yield result;
+      }
+      yield* this.#abortedRest();
+    } finally {
+      this.#stopping.abort();
+      // A source whose pull was abandoned may never answer: close it without waiting (an async
+      // generator's return() waits for its pending next()).
+      if (this.#abandoned) void Promise.resolve(this.#iterator.return?.()).catch(() => {});
+      else await this.#iterator.return?.();
+      this.#progress.close();
+    }
+  }
+
+  /**
+   * After an abort, the elements of an Array source that were never pulled: one `aborted` result each,
+   * yielding to the event loop between chunks so that a huge Array does not block it.
+   */
+  async *#abortedRest(): AsyncGenerator<RowResult> {
+    const rows = this.#array;
+    if (rows === undefined || !this.#signal.aborted) return;
+    for (let index = this.#index; index < rows.length; index++) {
+      if ((index - this.#index) % YIELD_EVERY === YIELD_EVERY - 1) await yieldToEventLoop();
+      const result: RowResult = { status: 'failed', index, attempts: 0, error: abortedBeforeStart(index) };
+      this.#progress.count(result);
+      yield result;
+    }
+  }
+
+  /** Asks the coordinator whether the shared state can be reached, before the first row. */
+  async #ready(): Promise<void> {
+    const { coordinator, accountSid, options } = this.#context;
+    try {
+      await coordinator.ready({ accountSid, requestTimeoutMs: options.timeoutMs });
+    } catch (error) {
+      this.#notReady = asUnavailable(error);
+    }
+  }
+
+  /** Pulls rows while the window has room, starting each; after an abort, pulls nothing more. */
+  async #fill(): Promise<void> {
+    while (!this.#exhausted && this.#slots.length < this.#context.options.concurrency) {
+      const next = await this.#pull();
+      if (next === undefined || next.done) {
+        this.#exhausted = true;
+        return;
+      }
+      this.#slots.push(this.#start(next.value, this.#index++));
+      if (++this.#pulledSinceYield === YIELD_EVERY) {
+        this.#pulledSinceYield = 0;
+        await yieldToEventLoop();
+      }
+    }
+  }
+
+  /** The source's next row, or `undefined` once the write is aborted (a pending pull is abandoned). */
+  async #pull(): Promise<IteratorResult<unknown> | undefined> {
+    if (this.#signal.aborted) return undefined;
+    const pulled = this.#iterator.next();
+    // A synchronous source answers at once: nothing to abandon.
+    if (typeof (pulled as Partial<PromiseLike<unknown>>).then !== 'function') {
+      return pulled as IteratorResult<unknown>;
+    }
+    const next = await Promise.race([pulled, this.#aborted]);
+    if (next === undefined) this.#abandoned = true;
+    return next;
+  }
+
+  /** Starts the row's request, or settles its local or batch-level failure at once. */
+  #start(row: unknown, index: number): Slot {
+    const failed = (error: RowError): Slot => ({
+      result: { status: 'failed', index, attempts: 0, error },
+      startedAt: 0,
+    });
+    if (this.#stopped) return failed({ ...this.#stopped });
+    if (this.#notReady !== undefined) {
+      const failure = toFailure(this.#notReady, index, {
+        possiblySent: false,
+        endsBatch: true,
+        capped: false,
+      });
+      this.#stopped = failure.remaining;
+      return failed(failure.error);
+    }
+    if (this.#signal.aborted) return failed(abortedBeforeStart(index));
+    const built = this.#build(row, index);
+    if (!built.ok) return failed(built.error);
+    const { options } = this.#context;
+    // Charged in segments (1 for MMS), as Twilio paces the sender; counted only when pacing.
+    const segments =
+      options.segmentsPerSecond === undefined
+        ? 1
+        : (built.segments ?? messageSegments(built.request)).segments;
+    const slot: Slot = { startedAt: options.now() };
+    this.#progress.inFlight++;
+    const toSend: RowToSend = { request: built.request, index, segments };
+    const { ledger } = this.#context;
+    const { duplicateCheck } = options;
+    // sendRow and sendLedgered never reject: every failure becomes the row's result.
     const sending =
       ledger !== undefined && 'rowKey' in built
         ? sendLedgered(
             {
-              index: current,
+              index,
               rowKey: built.rowKey,
-              send,
-              lookUp:
-                duplicateCheck &&
-                ((sinceMs) =>
-                  findCreatedMessage(
-                    {
-                      client: deps.client,
-                      accountSid: deps.accountSid,
-                      request: built.request,
-                      sinceMs,
-                      exclude: created,
-                      policy: duplicateCheck,
-                      sleep,
-                    },
-                    signal,
-                  )),
+              send: (beforeRetry) => sendRow({ ...toSend, beforeRetry }, this.#row),
+              lookUp: duplicateCheck && ((since) => findRowMessage(toSend, this.#row, since, duplicateCheck)),
             },
             ledger,
           )
-        : send(undefined);
-    // sendOne and sendLedgered never reject: every failure becomes the row's result.
-    void sending.then((outcome: Outcome) => {
-      inFlight--;
-      // Set here, not when yielded, so that no further row starts after a batch-ending answer.
-      if (outcome.stop) stopped ??= outcome.stop;
-      slot.result = outcome.result;
-      if (deps.duplicateCheck && outcome.result.status === 'sent') {
-        created.set(outcome.result.messageSid, deps.now());
-        forgetOldCreated(deps.duplicateCheck);
-      }
-      notify?.();
-    });
+        : sendRow(toSend, this.#row);
+    void sending.then((outcome) => this.#finish(slot, outcome));
     return slot;
-  };
+  }
 
-  /** Whether the next row may be pulled now. */
-  const canStart = () => !exhausted && slots.length < deps.concurrency && inFlight < limit.value;
+  #finish(slot: Slot, outcome: Outcome): void {
+    this.#progress.inFlight--;
+    // Set here, not when yielded, so that no further row starts after a batch-ending answer.
+    if (outcome.stop) this.#stopped ??= outcome.stop;
+    slot.result = outcome.result;
+    if (this.#created && outcome.result.status === 'sent') {
+      this.#created.add(outcome.result.messageSid, this.#earliestUnfinished());
+    }
+    this.#notify?.();
+  }
 
-  try {
-    while (true) {
-      while (canStart()) {
-        const next = await iterator.next();
-        if (next.done) {
-          exhausted = true;
-          break;
-        }
-        const current = index++;
-        const built = stopped || signal.aborted ? undefined : build(next.value, current);
-        if (bucket && built?.ok) {
-          // Charged in segments (1 for MMS), as Twilio paces the sender.
-          const wait = bucket.take((built.segments ?? messageSegments(built.request)).segments);
-          // An abort during the wait leaves the row pulled but not started: start() reports it.
-          if (wait > 0) await sleep(wait, signal).catch(() => {});
-        }
-        slots.push(start(built, current));
-      }
-      const head = slots[0];
-      if (head === undefined) break;
-      if (head.result === undefined) {
-        // Wake on any completion: the head's, or another that frees a slot for the next row.
-        await new Promise<void>((resolve) => {
-          notify = resolve;
-        });
-        notify = undefined;
-        if (head.result === undefined) continue;
-      }
-      slots.shift();
-      const result = head.result;
-      counts.done++;
-      if (result.status === 'sent') counts.sent++;
-      else counts.failed++;
-      if (logger) logOutcome(logger, result);
-      yield result;
+  #earliestUnfinished(): number {
+    let earliest = this.#context.options.now();
+    for (const slot of this.#slots) {
+      if (slot.result === undefined && slot.startedAt < earliest) earliest = slot.startedAt;
     }
-  } finally {
-    stopping.abort();
-    await iterator.return?.();
-    if (timer) {
-      clearInterval(timer);
-      report();
+    return earliest;
+  }
+
+  /** Waits for the head row's result; wakes on any completion, which may also free room in the window. */
+  async #settled(head: Slot): Promise<RowResult> {
+    while (head.result === undefined) {
+      await new Promise<void>((resolve) => {
+        this.#notify = resolve;
+      });
+      this.#notify = undefined;
+      await this.#fill();
     }
+    return head.result;
   }
 }
 
@@ -270,8 +311,4 @@ function logOutcome(logger: Logger, result: RowResult): void {
       `twilio-destination: row ${result.index} failed ${result.error.code}: ${result.error.message}`,
     );
   }
-}
-
-function toAsyncIterator<T>(rows: Iterable<T> | AsyncIterable<T>): AsyncIterator<T> | Iterator<T> {
-  return Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
 }

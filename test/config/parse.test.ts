@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, parseCredentials, parseOptions, parseSettings } from '../../src/config/index.js';
+import {
+  defaultSleep,
+  parseConfig,
+  parseCredentials,
+  parseOptions,
+  parseSettings,
+} from '../../src/config/index.js';
 import { TwilioDestination } from '../../src/destination.js';
 import { ConfigError } from '../../src/errors.js';
 import {
@@ -174,7 +180,8 @@ describe('parseOptions', () => {
       dispatcher: undefined,
       duplicateCheck: { clockSkewMs: 30_000, pages: 2, pageSize: 50, pauseMs: 1000 },
       logger: undefined,
-      sleep: undefined,
+      sleep: defaultSleep,
+      coordinator: undefined,
       now: undefined,
       random: undefined,
     });

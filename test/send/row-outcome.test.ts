@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkError, TwilioApiError, UnreadableResponseError } from '../../src/errors.js';
-import { toRowError } from '../../src/send/row-outcome.js';
+import { LedgerUnavailableError } from '../../src/send/ledger.js';
+import { toFailure, toRowError } from '../../src/send/row-outcome.js';
 
 const aborted = AbortSignal.abort();
 
@@ -42,6 +43,28 @@ describe('toRowError when the caller aborted meanwhile', () => {
       message: 'Row 3: not sent because the write was aborted; it can be sent again',
       retryable: true,
       possiblySent: false,
+    });
+  });
+});
+
+describe('toFailure for a ledger that cannot be written', () => {
+  it('fails the row, not sent and retryable, and ends the batch naming the ledger', () => {
+    const error = new LedgerUnavailableError('SQLite ledger (/tmp/run.db)', 'disk full');
+    expect(toFailure(error, 5, { possiblySent: false, endsBatch: true, capped: false })).toEqual({
+      error: {
+        code: 'ledger_error',
+        message:
+          'Row 5: not sent because the SQLite ledger (/tmp/run.db) could not be read or written (disk full); send it again once it answers',
+        retryable: true,
+        possiblySent: false,
+      },
+      remaining: {
+        code: 'ledger_error',
+        message:
+          'Not sent: the batch stopped at row 5 because the SQLite ledger (/tmp/run.db) could not be read or written (disk full). Send the failed rows again once it answers',
+        retryable: true,
+        possiblySent: false,
+      },
     });
   });
 });

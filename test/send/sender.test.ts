@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioClient } from '../../src/client.js';
 import { TwilioDestination } from '../../src/destination.js';
+import { type Coordinator, CoordinatorUnavailableError, InProcessCoordinator } from '../../src/send/index.js';
 import { sendRows } from '../../src/send/sender.js';
 import { instantDispatcher } from '../helpers/instant-dispatcher.js';
-import { baseConfig, messageJson } from '../helpers/twilio.js';
+import { fakeClient, recordingCoordinator, sendContext } from '../helpers/send.js';
+import { ACCOUNT_SID, baseConfig, messageJson } from '../helpers/twilio.js';
 
 const request = { to: '+14155550100', from: '+15005550006', body: 'Hi', mediaUrls: [] };
 
@@ -15,27 +16,19 @@ async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 describe('sendRows', () => {
   it('reports an unexpected failure as possibly sent, never to be resent blindly', async () => {
-    const client = {
-      createMessage: async () => {
+    const client = fakeClient({
+      create: () => {
         throw new Error('bug in a dependency');
       },
-    } as unknown as TwilioClient;
-    const results = await collect(
-      sendRows([{}], () => ({ ok: true, request }), {
-        client,
-        accountSid: 'AC1',
-        retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
-        sleep: async () => {},
-        random: () => 1,
-        now: () => 0,
-        logger: undefined,
-        duplicateCheck: undefined,
-        concurrency: 1,
-        segmentsPerSecond: undefined,
-        onProgress: undefined,
-        progressIntervalMs: 500,
-      }),
-    );
+    });
+    const context = sendContext(client, {
+      retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1 },
+      random: () => 1,
+      now: () => 0,
+      duplicateCheck: false,
+    });
+    const results = await collect(sendRows([{}], () => ({ ok: true, request }), context));
+    expect(client.creates).toHaveLength(1);
     expect(results).toEqual([
       {
         status: 'failed',
@@ -94,7 +87,8 @@ describe('memory of the messages a write created', () => {
     // Within the window the first row's SID would be excluded; past the cap it is forgotten, so the
     // identical last row, failing ambiguously, takes it for its own (the documented limit).
     expect(last).toMatchObject({ status: 'sent', index: count, messageSid: 'SM-first', recovered: true });
-  });
+    // A budget for 50,001 rows on a busy machine; nothing here measures time.
+  }, 60_000);
 
   it('still excludes a recent SID of an identical row', async () => {
     const results = await identicalRows(2).write([{ to: '+14155550100' }, { to: '+14155550100' }]);
@@ -113,5 +107,114 @@ describe('memory of the messages a write created', () => {
     // The listed message's date passes the (fake-clock) date filter; only the exclusion could stop it, and
     // the first SID was forgotten once the window had passed.
     expect(results[2]).toMatchObject({ status: 'sent', messageSid: 'SM-first', recovered: true });
+  });
+});
+
+describe('the coordinator of a write', () => {
+  const unavailable = () =>
+    new CoordinatorUnavailableError('Redis coordinator (127.0.0.1:6379)', 'ECONNREFUSED');
+
+  function destinationWith(coordinator: Coordinator) {
+    let creates = 0;
+    const dispatcher = instantDispatcher(() => {
+      creates++;
+      return { status: 201, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) };
+    });
+    const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
+      dispatcher,
+      coordinator,
+      timeoutMs: 7000,
+    });
+    return { destination, dispatcher };
+  }
+
+  it('fails every row with coordinator_error and makes no request when it is not ready', async () => {
+    const coordinator = recordingCoordinator(undefined, { ready: unavailable() });
+    const { destination, dispatcher } = destinationWith(coordinator);
+    const results = await destination.write([{ to: '+14155550100' }, { to: '+14155550101' }]);
+    expect(dispatcher.requests).toHaveLength(0);
+    expect(coordinator.events).toEqual([`ready ${ACCOUNT_SID} 7000`]);
+    expect(results).toEqual([
+      {
+        status: 'failed',
+        index: 0,
+        attempts: 0,
+        error: {
+          code: 'coordinator_error',
+          message:
+            'Row 0: not sent because the Redis coordinator (127.0.0.1:6379) could not be reached (ECONNREFUSED); send it again once it answers',
+          retryable: true,
+          possiblySent: false,
+        },
+      },
+      {
+        status: 'failed',
+        index: 1,
+        attempts: 0,
+        error: {
+          code: 'coordinator_error',
+          message:
+            'Not sent: the batch stopped at row 0 because the Redis coordinator (127.0.0.1:6379) could not be reached (ECONNREFUSED). Send the failed rows again once it answers',
+          retryable: true,
+          possiblySent: false,
+        },
+      },
+    ]);
+  });
+
+  it('ends the batch at the row whose permit it cannot give, with no further request', async () => {
+    const coordinator = recordingCoordinator(undefined, { acquireAt: 2, acquire: unavailable() });
+    const { destination, dispatcher } = destinationWith(coordinator);
+    const results = await destination.write([
+      { to: '+14155550100' },
+      { to: '+14155550101' },
+      { to: '+14155550102' },
+    ]);
+    expect(dispatcher.requests).toHaveLength(1);
+    expect(results.map((r) => (r.status === 'sent' ? 'sent' : `${r.error.code}/${r.attempts}`))).toEqual([
+      'sent',
+      'coordinator_error/0',
+      'coordinator_error/0',
+    ]);
+    expect(results[2]).toMatchObject({
+      error: {
+        message: expect.stringMatching(/^Not sent: the batch stopped at row 1 because the Redis coordinator/),
+      },
+    });
+  });
+
+  it('names a coordinator that throws something else as the coordinator', async () => {
+    const coordinator = recordingCoordinator(undefined, { ready: new Error('boom') });
+    const { destination } = destinationWith(coordinator);
+    const [result] = await destination.write([{ to: '+14155550100' }]);
+    expect(result).toMatchObject({
+      error: {
+        code: 'coordinator_error',
+        message:
+          'Row 0: not sent because the coordinator could not be reached (boom); send it again once it answers',
+      },
+    });
+  });
+
+  it('is shared between writes when passed in options, one permit per request', async () => {
+    const coordinator = recordingCoordinator(
+      new InProcessCoordinator({ concurrency: 1, now: () => 0, sleep: async () => {} }),
+    );
+    const { destination } = destinationWith(coordinator);
+    await destination.write([{ to: '+14155550100' }]);
+    await destination.write([{ to: '+14155550101' }]);
+    expect(coordinator.events).toEqual([
+      `ready ${ACCOUNT_SID} 7000`,
+      'acquire create +15005550006 1',
+      'release ok',
+      `ready ${ACCOUNT_SID} 7000`,
+      'acquire create +15005550006 1',
+      'release ok',
+    ]);
+  });
+
+  it('refuses an option that is not a coordinator', () => {
+    const destination = new TwilioDestination(baseConfig(), { coordinator: {} as Coordinator });
+    expect(() => destination.stream([])).toThrow(/options\.coordinator.*must be a Coordinator/s);
   });
 });

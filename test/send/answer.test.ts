@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import {
+  AbortedError,
+  NetworkError,
+  TimeoutError,
+  TwilioApiError,
+  UnreadableResponseError,
+} from '../../src/errors.js';
+import {
+  ANSWER_RULES,
+  decide,
+  isTransient,
+  type Meaning,
+  meaningOf,
+  requestEnd,
+} from '../../src/send/answer.js';
+import { CoordinatorUnavailableError } from '../../src/send/coordinator.js';
+import { LedgerUnavailableError } from '../../src/send/ledger.js';
+
+const policy = { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 };
+
+function apiError(httpStatus: number, twilioCode?: number, retryAfterMs?: number) {
+  return new TwilioApiError({
+    httpStatus,
+    method: 'POST',
+    path: '/x',
+    body: twilioCode === undefined ? {} : { code: twilioCode },
+    requestId: undefined,
+    retryAfterMs,
+  });
+}
+
+type Row = [
+  name: string,
+  error: unknown,
+  rule: Meaning['rule'],
+  code: Meaning['code'],
+  retry: Meaning['retry'],
+  created: Meaning['created'],
+  endsBatch: Meaning['endsBatch'],
+  retryable: boolean,
+];
+
+describe('what an answer means', () => {
+  it.each<Row>([
+    [
+      'a coordinator failure',
+      new CoordinatorUnavailableError('c', 'down'),
+      'coordinator',
+      'coordinator_error',
+      'never',
+      'no',
+      'now',
+      true,
+    ],
+    [
+      'a ledger failure',
+      new LedgerUnavailableError('l', 'down'),
+      'ledger',
+      'ledger_error',
+      'never',
+      'no',
+      'now',
+      true,
+    ],
+    [
+      'an abort after the write',
+      new AbortedError(true),
+      'abortedWritten',
+      'aborted',
+      'never',
+      'yes',
+      'never',
+      false,
+    ],
+    [
+      'an abort before the write',
+      new AbortedError(false),
+      'aborted',
+      'aborted',
+      'never',
+      'no',
+      'never',
+      true,
+    ],
+    [
+      'an unreadable 201',
+      new UnreadableResponseError('bad', { httpStatus: 201, requestId: undefined }),
+      'unreadable',
+      'server_error',
+      'never',
+      'yes',
+      'never',
+      false,
+    ],
+    ['a 401', apiError(401, 20003), 'unauthorized', 'auth_failed', 'never', 'no', 'now', false],
+    ['a 403', apiError(403), 'forbidden', 'auth_failed', 'never', 'no', 'now', false],
+    ['a 404', apiError(404, 20404), 'notFound', 'config_error', 'never', 'no', 'now', false],
+    ['a 429', apiError(429, 20429), 'rateLimited', 'rate_limited', 'safe', 'no', 'never', true],
+    ['a 400 with 21212', apiError(400, 21212), 'badSender', 'config_error', 'never', 'no', 'now', false],
+    ['a 400 with 21611', apiError(400, 21611), 'queueFull', 'twilio_rejected', 'safe', 'no', 'never', true],
+    ['a 400 with 21610', apiError(400, 21610), 'optedOut', 'twilio_rejected', 'never', 'no', 'never', false],
+    ['a 500', apiError(500), 'serverError', 'server_error', 'after_check', 'maybe', 'never', true],
+    ['a 503', apiError(503), 'serverError', 'server_error', 'after_check', 'maybe', 'never', true],
+    ['a 400 with 21211', apiError(400, 21211), 'rejected', 'twilio_rejected', 'never', 'no', 'never', false],
+    [
+      'a reset after the write',
+      new NetworkError('reset', { written: true }),
+      'networkWritten',
+      'network_error',
+      'after_check',
+      'maybe',
+      'never',
+      true,
+    ],
+    [
+      'a timeout after the write',
+      new TimeoutError(10, true),
+      'networkWritten',
+      'network_error',
+      'after_check',
+      'maybe',
+      'never',
+      true,
+    ],
+    [
+      'a refused connection',
+      new NetworkError('refused', { written: false }),
+      'unreachable',
+      'network_error',
+      'safe',
+      'no',
+      'when_final',
+      true,
+    ],
+    ['anything else', new Error('bug'), 'unexpected', 'network_error', 'never', 'yes', 'never', false],
+  ])('reads %s as rule %s', (_name, error, rule, code, retry, created, endsBatch, retryable) => {
+    expect(meaningOf(error)).toMatchObject({ rule, code, retry, created, endsBatch, retryable });
+    expect(ANSWER_RULES[rule].reason.length).toBeGreaterThan(10);
+  });
+
+  it('reads a failure that is not the package’s own, once the caller aborted, as the abort', () => {
+    const waitAborted = new DOMException('The operation was aborted', 'AbortError');
+    expect(meaningOf(waitAborted, true).rule).toBe('aborted');
+    expect(meaningOf(waitAborted, false).rule).toBe('unexpected');
+    // A package error keeps its meaning: an abort must not hide that a message may exist.
+    expect(meaningOf(apiError(500), true).rule).toBe('serverError');
+  });
+
+  it.each([
+    ['a 429', apiError(429), true],
+    ['a 503', apiError(503), true],
+    ['a refused connection', new NetworkError('refused', { written: false }), true],
+    ['a reset after the write', new NetworkError('reset', { written: true }), true],
+    ['a 404', apiError(404), false],
+    ['an abort', new AbortedError(false), false],
+  ])('treats %s as worth repeating for a GET: %s', (_name, error, expected) => {
+    expect(isTransient(error)).toBe(expected);
+  });
+});
+
+describe('the decision after a failed attempt', () => {
+  const state = { attempts: 1, retriesLeft: 3, settled: false, policy, random: () => 1 };
+
+  it.each([
+    ['a 429 with retries left waits the backoff', apiError(429), {}, { kind: 'retry', waitMs: 1000 }],
+    ['a 429 asking 5 s waits 5 s', apiError(429, 20429, 5000), {}, { kind: 'retry', waitMs: 5000 }],
+    ['a 21611 waits its backoff', apiError(400, 21611), { attempts: 2 }, { kind: 'retry', waitMs: 2000 }],
+    [
+      'a 429 asking a day ends the batch at once',
+      apiError(429, 20429, 86_400_000),
+      {},
+      { kind: 'end', endsBatch: true, possiblySent: false, capped: true },
+    ],
+    [
+      'a settled 503 asking a day ends the batch, not sent',
+      apiError(503, undefined, 86_400_000),
+      { settled: true },
+      { kind: 'end', endsBatch: true, possiblySent: false, capped: true },
+    ],
+    [
+      'an unsettled 500 ends the row, possibly sent',
+      apiError(500),
+      {},
+      { kind: 'end', endsBatch: false, possiblySent: true, capped: false },
+    ],
+    ['a settled 500 is retried', apiError(500), { settled: true }, { kind: 'retry', waitMs: 1000 }],
+    [
+      'a 401 ends the batch',
+      apiError(401),
+      {},
+      { kind: 'end', endsBatch: true, possiblySent: false, capped: false },
+    ],
+    [
+      'a 429 with no retry left ends only the row',
+      apiError(429),
+      { retriesLeft: 0 },
+      { kind: 'end', endsBatch: false, possiblySent: false, capped: false },
+    ],
+    [
+      'an unreachable Twilio with no retry left ends the batch',
+      new NetworkError('refused', { written: false }),
+      { retriesLeft: 0 },
+      { kind: 'end', endsBatch: true, possiblySent: false, capped: false },
+    ],
+    [
+      'a backoff configured above the cap waits the cap',
+      new NetworkError('refused', { written: false }),
+      { policy: { ...policy, minDelayMs: 90_000, maxDelayMs: 90_000 } },
+      { kind: 'retry', waitMs: 60_000 },
+    ],
+  ])('%s', (_name, error, overrides, expected) => {
+    expect(decide(meaningOf(error), { ...state, ...overrides })).toEqual(expected);
+  });
+
+  it.each([
+    ['a 429', apiError(429), { kind: 'retry', waitMs: 10 } as const, { kind: 'rate_limited' }],
+    [
+      'a 429 that ends the row',
+      apiError(429),
+      { kind: 'end', endsBatch: false, possiblySent: false, capped: false } as const,
+      { kind: 'rate_limited' },
+    ],
+    [
+      'a retried 21611',
+      apiError(400, 21611),
+      { kind: 'retry', waitMs: 700 } as const,
+      { kind: 'queue_full', pauseMs: 700 },
+    ],
+    [
+      'a final 21611',
+      apiError(400, 21611),
+      { kind: 'end', endsBatch: false, possiblySent: false, capped: false } as const,
+      { kind: 'other' },
+    ],
+    ['a 500', apiError(500), { kind: 'retry', waitMs: 10 } as const, { kind: 'other' }],
+  ])('tells the coordinator what %s taught', (_name, error, decision, expected) => {
+    expect(requestEnd(meaningOf(error), decision)).toEqual(expected);
+  });
+});
