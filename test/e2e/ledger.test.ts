@@ -290,6 +290,24 @@ describe('options.ledger with write(rows, { runId })', () => {
     expect(renewals.at(-1)).toBe(clock);
   });
 
+  it('does not retry a row whose claim cannot be renewed: it fails ledger_error and the batch ends', async () => {
+    const ledger = newLedger();
+    ledger.renew = async () => {
+      throw new Error('database is locked');
+    };
+    sim.configure({ faults: [{ nth: 1, kind: '503' }] });
+    const posted = creates().length;
+    const results = await destination(ledger).write([row(1, '+14155550175'), row(2, '+14155550176')], {
+      runId: 'run-1',
+    });
+    expect(results.map(short)).toEqual([
+      { index: 0, status: 'failed', attempts: 1, code: 'ledger_error', retryable: true, possiblySent: false },
+      { index: 1, status: 'failed', attempts: 0, code: 'ledger_error', retryable: true, possiblySent: false },
+    ]);
+    expect(results[0]?.status === 'failed' && results[0].error.message).toContain('(database is locked)');
+    expect(creates().length).toBe(posted + 1);
+  });
+
   it('fails every row ledger_error, not sent, when the ledger cannot be opened, and makes no request', async () => {
     const before = sim.requests.length;
     const ledger = new SqliteLedger({ path: join(dir, 'not-a-dir', '\0bad') });

@@ -80,7 +80,7 @@ describe('sendLedgered', () => {
     expect(outcome).toEqual(failed(true));
   });
 
-  it('renews the claim before each retry and ends the row, not sent, when that renewal fails', async () => {
+  it('renews the claim before each retry, and rejects every later retry once a renewal failed', async () => {
     const { ledger, calls } = fakeLedger();
     let renewals = 0;
     ledger.renew = async (key, lease) => {
@@ -88,36 +88,28 @@ describe('sendLedgered', () => {
       if (++renewals === 2) throw 'lost it';
     };
     const seen: unknown[] = [];
+    const attempt = (beforeRetry: () => Promise<void>) =>
+      beforeRetry().then(
+        () => 'renewed',
+        (error: unknown) => error,
+      );
     await sendLedgered(
       {
         index: 4,
         rowKey: 'k',
         send: async (beforeRetry) => {
-          seen.push(await beforeRetry(), await beforeRetry(), await beforeRetry());
+          seen.push(await attempt(beforeRetry), await attempt(beforeRetry), await attempt(beforeRetry));
           return failed(false);
         },
         lookUp: undefined,
       },
       runOf(ledger),
     );
-    const failure = {
-      error: {
-        code: 'ledger_error',
-        message:
-          'Row 4: not sent because the Test ledger could not be read or written (lost it); send it again once it answers',
-        retryable: true,
-        possiblySent: false,
-      },
-      remaining: {
-        code: 'ledger_error',
-        message:
-          'Not sent: the batch stopped at row 4 because the Test ledger could not be read or written (lost it). Send the failed rows again once it answers',
-        retryable: true,
-        possiblySent: false,
-      },
-    };
-    // The third call does not ask the ledger again: the claim is lost.
-    expect(seen).toEqual([undefined, failure, failure]);
+    expect(seen[0]).toBe('renewed');
+    expect(seen[1]).toBeInstanceOf(LedgerUnavailableError);
+    expect(seen[1]).toMatchObject({ ledger: 'Test ledger', message: 'lost it' });
+    // The third does not ask the ledger again: the claim is lost.
+    expect(seen[2]).toBe(seen[1]);
     expect(calls.filter((c) => c.startsWith('renew'))).toEqual(['renew k 60000', 'renew k 60000']);
   });
 
