@@ -284,6 +284,8 @@ export class TwilioDestination {
       sleep: resolved.sleep,
       random: resolved.random,
       requestTimeoutMs: resolved.timeoutMs,
+      // A shared coordinator (Redis) counts the look-ups against the account's budget too.
+      coordinator: resolved.coordinator,
     };
     // Its own connection pool holds `concurrency` connections: more look-ups at once would only queue.
     const most = resolved.dispatcher === undefined ? resolved.concurrency : 100;

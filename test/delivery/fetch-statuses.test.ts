@@ -376,6 +376,26 @@ describe('fetchStatuses', () => {
       expect(scope.isDone()).toBe(true);
     });
 
+    it('polls under the coordinator given in the destination options', async () => {
+      const scope = api()
+        .get(path(sid(4)))
+        .reply(200, messageJson({ sid: sid(4), status: 'delivered' }));
+      const kinds: string[] = [];
+      const coordinator: Coordinator = {
+        ready: async () => {},
+        acquire: async (request) => {
+          kinds.push(request.kind);
+          return { release: async (end) => void kinds.push(end.kind) };
+        },
+      };
+      const dest = new TwilioDestination(baseConfig(), { coordinator });
+      const results = await collect(dest.fetchStatuses([sid(4)]));
+      expect(results.map((r) => r.kind)).toEqual(['found']);
+      expect(kinds).toEqual(['lookup', 'ok']);
+      expect(scope.isDone()).toBe(true);
+      await dest.close();
+    });
+
     it('asks nothing when the coordinator is unreachable: every message fails coordinator_error', async () => {
       const coordinator: Coordinator = {
         ready: async () => {},
