@@ -13,6 +13,10 @@ export default defineConfig({
     // Builds dist/ once: the CLI tests run the built bin.
     globalSetup: ['test/helpers/build.ts', 'test/helpers/services-report.ts'],
     restoreMocks: true,
+    // Room for a loaded 2-core machine under --coverage: no test may depend on speed, and a test waiting for
+    // an event that never comes still fails, only later.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts'],

@@ -4,6 +4,7 @@
  * It never retries: that is the sender's job.
  */
 import type { Dispatcher } from 'undici';
+import { isMessageSid, isMessageStatus, requestIdOf } from './answer-fields.js';
 import {
   AbortedError,
   NetworkError,
@@ -13,6 +14,7 @@ import {
   UnreadableResponseError,
 } from './errors.js';
 import type { Logger } from './logger.js';
+import { createRedactor } from './redact.js';
 import { parseRetryAfter } from './send/retry.js';
 import { VERSION } from './version.js';
 
@@ -78,13 +80,14 @@ function splitBase(base: string): { origin: string; prefix: string } {
 export function createClient(config: ClientConfig) {
   const authorization = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
   const userAgent = `twilio-destination/${VERSION} node/${process.version}`;
-  const credential = authorization.slice('Basic '.length);
   // A proxy or mock may echo request headers in its error text: never let that carry a secret onward.
-  const redact = (text: string) =>
-    text
-      .replaceAll(authorization, 'Basic [REDACTED]')
-      .replaceAll(credential, '[REDACTED]')
-      .replaceAll(config.password, '[REDACTED]');
+  const redact = createRedactor(config.username, config.password);
+  // An Auth Token is 32 hex digits, so `RQ`/`SM` + the token has the right shape: shape alone is not enough.
+  const clean = (value: string) => redact(value) === value;
+  const requestIdIn = (headers: RawResponse['headers']) => {
+    const id = requestIdOf(header(headers, 'twilio-request-id'));
+    return id !== undefined && clean(id) ? id : undefined;
+  };
   // Built once: the same headers go with every request (undici only reads them).
   const getHeaders = { authorization, accept: 'application/json', 'user-agent': userAgent };
   const postHeaders = { ...getHeaders, 'content-type': 'application/x-www-form-urlencoded' };
@@ -120,18 +123,22 @@ export function createClient(config: ClientConfig) {
         settled = true;
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
+        // Settled before the logger runs: whatever the logger does, the request's promise has its outcome.
+        settle(error, value);
         if (logger) {
           const ms = Math.round(performance.now() - started);
-          const requestId = value ? header(value.headers, 'twilio-request-id') : undefined;
+          const requestId = value ? requestIdIn(value.headers) : undefined;
           logger.debug(
             `twilio-destination: ${method} ${path} -> ${error ? error.name : value?.status} in ${ms} ms${requestId ? ` (${requestId})` : ''}`,
           );
         }
+      };
+      const settle = (error: Error | undefined, value?: RawResponse) => {
         if (!error) resolve(value as RawResponse);
         else if (status >= 200 && status < 300 && !(error instanceof AbortedError)) {
           // Twilio said 2xx, so the message exists, even though the answer was cut off (a reset mid-body, a
           // timeout after the headers): never a network failure that could be retried into a second text.
-          const requestId = header(headers, 'twilio-request-id');
+          const requestId = requestIdIn(headers);
           reject(
             new UnreadableResponseError(
               `Twilio's HTTP ${status} answer to ${method} ${path} was cut off (${error.message})`,
@@ -203,7 +210,7 @@ export function createClient(config: ClientConfig) {
   }
 
   function parse<T>(method: string, path: string, raw: RawResponse): ClientResponse<T> {
-    const requestId = header(raw.headers, 'twilio-request-id');
+    const requestId = requestIdIn(raw.headers);
     let json: unknown;
     let parseError: unknown;
     if (!raw.tooLarge) {
@@ -240,15 +247,18 @@ export function createClient(config: ClientConfig) {
   }
 
   return {
+    /** Redacts every form of the credentials from free text taken from an answer. */
+    redact,
     /** `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with a form body. */
     async createMessage(accountSid: string, form: string, options: CallOptions = {}) {
       const path = `/2010-04-01/Accounts/${accountSid}/Messages.json`;
       const raw = await send('POST', bases.api.origin, bases.api.prefix + path, form, options);
       const response = parse<MessageResource>('POST', path, raw);
       const message = response.body;
-      if (typeof message.sid !== 'string' || typeof message.status !== 'string') {
+      // Copied into the row's result: kept only in Twilio's shapes, never whatever else an answer holds.
+      if (!isMessageSid(message.sid) || !clean(message.sid) || !isMessageStatus(message.status)) {
         throw new UnreadableResponseError(
-          `Twilio's HTTP ${raw.status} answer to POST ${path} has no message sid or status`,
+          `Twilio's HTTP ${raw.status} answer to POST ${path} has no valid message sid (SM/MM and 32 hex digits) or status`,
           { httpStatus: raw.status, requestId: response.requestId },
         );
       }

@@ -47,9 +47,10 @@ export function columnsHint(columns: readonly string[], wanted: readonly string[
  * which then fails on its own as the row it is.
  */
 export function firstRowColumns(row: unknown): string[] | undefined {
-  if (row === null || typeof row !== 'object' || Array.isArray(row)) return undefined;
+  if (row === null || typeof row !== 'object') return undefined;
   try {
-    return Object.keys(row);
+    // Inside the guard: Array.isArray throws on a revoked Proxy, which then fails as its own row.
+    return Array.isArray(row) ? undefined : Object.keys(row);
   } catch {
     return undefined;
   }

@@ -119,13 +119,34 @@ export function describeCharacters(characters: readonly string[]): string {
   return characters.length > 5 ? `${shown.join(', ')} and ${characters.length - 5} more` : shown.join(', ');
 }
 
-/** Builds the request for row `index`, or says why it cannot be sent. */
+/** Builds the request for row `index`, or says why it cannot be sent. Never throws, whatever the row is. */
 export function buildMessage(
   row: unknown,
   index: number,
   plan: MessagePlan,
   options: BuildOptions = {},
 ): BuildResult {
+  try {
+    return build(row, index, plan, options);
+  } catch (error) {
+    // A getter or proxy in the row threw (a revoked Proxy throws on every touch): the row is unreadable,
+    // not the batch.
+    return fail('invalid_row', `Row ${index}: the row could not be read (${reasonOf(error)})`);
+  }
+}
+
+/** What a thrown value says, in at most 200 characters, without touching it in a way that can throw. */
+function reasonOf(error: unknown): string {
+  let text: string;
+  try {
+    text = error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    text = 'it threw a value that cannot be printed';
+  }
+  return text.length > 200 ? `${text.slice(0, 199)}…` : text;
+}
+
+function build(row: unknown, index: number, plan: MessagePlan, options: BuildOptions): BuildResult {
   if (row === null || typeof row !== 'object' || Array.isArray(row)) {
     const got = row === null ? 'null' : Array.isArray(row) ? 'an array' : `a ${typeof row}`;
     return fail('invalid_row', `Row ${index}: a row must be an object of column values (got ${got})`);
@@ -136,24 +157,11 @@ export function buildMessage(
     // The check's message already names the field ("to" must be …).
     fail('invalid_row', `Row ${index}: ${(result as { message: string }).message}${source(mapping, field)}`);
 
-  let rawTo: unknown;
-  let to: CheckResult;
-  let media: ReturnType<typeof checkMediaUrls>;
-  let callback: ReturnType<typeof checkStatusCallback>;
-  let context: Record<string, unknown> = record;
-  try {
-    rawTo = read(record, mapping, 'to');
-    to = checkRecipient(rawTo, plan.senderKind, plan.defaultCountry);
-    media = checkMediaUrls(read(record, mapping, 'media_url'));
-    callback = checkStatusCallback(read(record, mapping, 'status_callback'));
-    context = templateContext(record, mapping);
-  } catch (error) {
-    // A getter or proxy in the row threw: the row is unreadable, not the batch.
-    return fail(
-      'invalid_row',
-      `Row ${index}: the row could not be read (${(error as Error)?.message ?? String(error)})`,
-    );
-  }
+  const rawTo = read(record, mapping, 'to');
+  const to = checkRecipient(rawTo, plan.senderKind, plan.defaultCountry);
+  const media = checkMediaUrls(read(record, mapping, 'media_url'));
+  const callback = checkStatusCallback(read(record, mapping, 'status_callback'));
+  const { context, cut } = templateContext(record, plan);
   if (!to.ok) return problem('to', to);
   if (!media.ok) return problem('media_url', media);
   if (!callback.ok) return problem('status_callback', callback);
@@ -183,6 +191,12 @@ export function buildMessage(
     const rendered = content.template.render(context);
     if (!rendered.ok) return fail('template_error', `Row ${index}: ${rendered.message}`);
     const body = rendered.text;
+    if (body.length > MAX_BODY_LENGTH && cut !== undefined) {
+      return fail(
+        'template_error',
+        `Row ${index}: the rendered message is longer than ${MAX_BODY_LENGTH} characters, the most Twilio accepts (error 21617): ${cut}. Shorten this row's values or the template`,
+      );
+    }
     if (body.length > MAX_BODY_LENGTH) {
       return fail(
         'template_error',
@@ -238,6 +252,17 @@ function renderVariables(
         error: { code: 'template_error', message: `${where}: ${rendered.message}`, retryable: false },
       };
     }
+    // A variable longer than a whole message cannot fit one; a cut value (see MAX_VALUE_LENGTH) ends here.
+    if (rendered.text.length > MAX_BODY_LENGTH) {
+      return {
+        ok: false,
+        error: {
+          code: 'template_error',
+          message: `${where} renders over ${MAX_BODY_LENGTH} characters for this row, more than a whole message holds; shorten this row's value`,
+          retryable: false,
+        },
+      };
+    }
     // WhatsApp refuses a template message with an empty parameter, so it is caught here, before the request.
     if (rendered.text.trim() === '') {
       return {
@@ -255,22 +280,67 @@ function renderVariables(
 }
 
 /**
- * The values the template sees: the row itself, plus each mapped destination field under its own name, so
- * that `{{body}}` places the mapped body column. Copied only when a mapping renames something.
+ * The most of one value a template is given: a string's first characters, an array's first elements. A
+ * message holds at most {@link MAX_BODY_LENGTH} characters, so a longer string, or a section over more
+ * elements, already makes a body Twilio refuses; reading further would only cost time (a 10 MB cell, a
+ * `new Array(2 ** 28)`) before the same answer.
  */
-function templateContext(row: Record<string, unknown>, mapping: FieldMapping): Record<string, unknown> {
-  const renamed = (Object.keys(mapping) as DestinationField[]).filter((field) => mapping[field] !== field);
-  if (renamed.length === 0) return row;
-  const context: Record<string, unknown> = { ...row };
-  for (const field of renamed) {
-    Object.defineProperty(context, field, {
-      value: read(row, mapping, field),
+export const MAX_VALUE_LENGTH = MAX_BODY_LENGTH + 1;
+
+/** The top-level names a plan's templates read (`a` for `{{a.b}}`). */
+function templateNames(content: MessageContent): Set<string> {
+  const templates =
+    content.kind === 'template' ? [content.template] : content.variables.map(([, template]) => template);
+  const names = new Set<string>();
+  for (const template of templates) {
+    for (const field of template.fields) names.add(field.split('.')[0] as string);
+  }
+  return names;
+}
+
+/** A value cut to {@link MAX_VALUE_LENGTH}, and what was cut, for the message. */
+function capValue(name: string, value: unknown): { value: unknown; capped?: string } {
+  if (typeof value === 'string' && value.length > MAX_VALUE_LENGTH) {
+    return {
+      value: value.slice(0, MAX_VALUE_LENGTH),
+      capped: `"${name}" alone holds ${value.length} characters`,
+    };
+  }
+  if (Array.isArray(value) && value.length > MAX_VALUE_LENGTH) {
+    // Element by element, holes kept: no species constructor or iterator of the row's is run.
+    const head: unknown[] = new Array(MAX_VALUE_LENGTH);
+    for (let i = 0; i < MAX_VALUE_LENGTH; i++) if (i in value) head[i] = value[i];
+    return { value: head, capped: `"${name}" holds ${value.length} elements` };
+  }
+  return { value };
+}
+
+/**
+ * The values the template sees: each name it reads, from the row (own keys only), with each mapped
+ * destination field under its own name too, so that `{{body}}` places the mapped body column. Each value is
+ * read once, here, and cut to {@link MAX_VALUE_LENGTH}; `cut` says what was cut.
+ */
+function templateContext(
+  row: Record<string, unknown>,
+  plan: MessagePlan,
+): { context: Record<string, unknown>; cut?: string } {
+  const { mapping } = plan;
+  const context: Record<string, unknown> = {};
+  let cut: string | undefined;
+  for (const name of templateNames(plan.content)) {
+    const renamed = Object.hasOwn(mapping, name) && mapping[name as DestinationField] !== name;
+    if (!renamed && !Object.hasOwn(row, name)) continue;
+    const value = renamed ? read(row, mapping, name as DestinationField) : row[name];
+    const kept = capValue(name, value);
+    cut ??= kept.capped;
+    Object.defineProperty(context, name, {
+      value: kept.value,
       enumerable: true,
       configurable: true,
       writable: true,
     });
   }
-  return context;
+  return cut === undefined ? { context } : { context, cut };
 }
 
 /**

@@ -184,17 +184,28 @@ export async function* previewRows(
   const { signal } = options;
   signal?.throwIfAborted();
   let index = 0;
-  for await (const row of rows) {
-    if (index === 0) checkFirstRow(row, plan);
-    const built = buildMessage(row, index, plan, { measure: true });
-    const entry: PreviewRow = built.ok
-      ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
-      : { status: 'failed', index, error: built.error };
-    count(summary, entry, options.mostExpensive);
-    index++;
-    yield entry;
-    if (index % ROWS_PER_TURN === 0) await nextTurn();
-    signal?.throwIfAborted();
+  // Not `for await`: over an array it awaits every row, reading its `then`, and a row that throws on
+  // access (a revoked Proxy) would end the whole preview instead of failing alone, as in write().
+  const iterator = Symbol.asyncIterator in rows ? rows[Symbol.asyncIterator]() : rows[Symbol.iterator]();
+  let exhausted = false;
+  try {
+    while (true) {
+      const next = await iterator.next();
+      if (next.done) {
+        exhausted = true;
+        break;
+      }
+      if (index === 0) checkFirstRow(next.value, plan);
+      const entry = previewRow(next.value, index, plan, options);
+      count(summary, entry, options.mostExpensive);
+      index++;
+      yield entry;
+      if (index % ROWS_PER_TURN === 0) await nextTurn();
+      signal?.throwIfAborted();
+    }
+  } finally {
+    // As for-await would: the source is closed when the preview stops before its end.
+    if (!exhausted) await iterator.return?.();
   }
 }
 
@@ -204,6 +215,19 @@ function checkFirstRow(row: unknown, plan: MessagePlan): void {
   if (columns === undefined) return;
   const issue = recipientColumnIssue(columns, plan);
   if (issue !== undefined) throw new ConfigError([issue]);
+}
+
+/** One row's preview entry: ready with its message, or failed with the very error `write` would report. */
+function previewRow(
+  row: unknown,
+  index: number,
+  plan: MessagePlan,
+  options: ResolvedPreviewOptions,
+): PreviewRow {
+  const built = buildMessage(row, index, plan, { measure: true });
+  return built.ok
+    ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
+    : { status: 'failed', index, error: built.error };
 }
 
 function readyRow(

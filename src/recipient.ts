@@ -44,6 +44,16 @@ const MEDIA_EXAMPLE = 'https://example.com/image.jpg';
 export const MAX_MEDIA_URLS = 10;
 
 /**
+ * The longest `to` that is read at all: E.164 is at most 16 characters and a `whatsapp:` address 25; a
+ * formatted national number with spaces and brackets stays well below. A longer value is refused before
+ * any parsing, so a hostile cell costs nothing.
+ */
+export const MAX_TO_LENGTH = 64;
+
+/** The longest media or status callback URL that is read at all (a pre-signed URL is a few thousand). */
+export const MAX_URL_LENGTH = 8192;
+
+/**
  * Classifies a `from` value; undefined when it is none of the accepted forms. The value is not trimmed:
  * it is sent as it is, so it must already be exact.
  *
@@ -91,6 +101,12 @@ export function checkRecipient(to: unknown, sender: SenderKind, defaultCountry?:
         : '';
     return { ok: false, message: `${TO_FORMAT}, as text (got ${describeType(to)})${hint}` };
   }
+  if (to.length > MAX_TO_LENGTH) {
+    return {
+      ok: false,
+      message: `"to" is ${to.length} characters long; a phone number is at most ${MAX_TO_LENGTH}, even formatted (got ${quoteValue(to)})`,
+    };
+  }
   const value = to.trim();
   const channel = value.startsWith(WHATSAPP_PREFIX);
   if (channel && !whatsappAllowed) {
@@ -136,8 +152,9 @@ function formatHint(value: string): string {
   if (/^00/.test(compact) && E164.test(`+${compact.slice(2)}`))
     return `write the leading 00 as +, ${country}`;
   if (E164.test(`+${compact}`)) return `add a leading + and the country code, ${country}`;
-  // A leading + with a bad country code, or letters: a country would not help.
-  return /^[\d\s().-]*\d[\d\s().-]*$/.test(value) ? SET_COUNTRY : '';
+  // A leading + with a bad country code, or letters: a country would not help. Two linear tests, where one
+  // pattern with a digit between two stars backtracks quadratically on a long run of digits.
+  return /^[\d\s().-]+$/.test(value) && /\d/.test(value) ? SET_COUNTRY : '';
 }
 
 /** `00 44 …` read with a country whose international prefix is not 00 (such as the US, which dials 011). */
@@ -244,8 +261,14 @@ export function checkCallbackUrl(name: string, value: string): CheckResult {
  * `https:example.com`, and Twilio fetches only http(s), so `javascript:`, `file:` and `data:` are refused.
  */
 function checkHttpUrl(name: string, raw: string, example: string): CheckResult {
-  const value = raw.trim();
   const expected = `${name} must be an http(s) URL such as ${example}`;
+  if (raw.length > MAX_URL_LENGTH) {
+    return {
+      ok: false,
+      message: `${expected}, at most ${MAX_URL_LENGTH} characters long (got ${raw.length}: ${quoteValue(raw)})`,
+    };
+  }
+  const value = raw.trim();
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(value)?.[1]?.toLowerCase();
   if (scheme !== undefined && scheme !== 'http' && scheme !== 'https') {
     return { ok: false, message: `${expected} (got ${quoteValue(value)}, which uses the ${scheme}: scheme)` };
@@ -261,7 +284,8 @@ function checkHttpUrl(name: string, raw: string, example: string): CheckResult {
  * characters so that a whole cell never floods a log line.
  */
 function quoteValue(value: string): string {
-  const chars = Array.from(value);
+  // Only the head is split into characters: a 10 MB cell must not become a 10-million-entry array.
+  const chars = Array.from(value.slice(0, 84));
   return JSON.stringify(chars.length <= 40 ? value : `${chars.slice(0, 39).join('')}…`);
 }
 

@@ -2,6 +2,7 @@
  * The live checks behind `validateCredentials()` and `validateTargetSettings()`. Every outcome is data:
  * nothing here throws.
  */
+import { oneOf } from './answer-fields.js';
 import type { TwilioClient } from './client.js';
 import { isApiKey } from './config/index.js';
 import { TwilioApiError } from './errors.js';
@@ -68,8 +69,9 @@ export async function checkCredentials(
   const field = isApiKey(credentials) ? 'credentials.apiKeySid' : 'credentials.authToken';
   try {
     const { body } = await client.get<{ status?: unknown; type?: unknown }>('api', `${accountPath}.json`);
-    const status = String(body.status);
-    const type = String(body.type);
+    // Copied into the report: kept only in Twilio's shapes.
+    const status = oneOf(body.status, ['active', 'suspended', 'closed']);
+    const type = oneOf(body.type, ['Full', 'Trial']);
     report.info.account = { status, type };
     if (status === 'suspended' || status === 'closed') {
       report.error(
@@ -195,7 +197,8 @@ export async function checkSender(
   try {
     if (kind === 'messaging_service') {
       const { body } = await client.get<{ friendly_name?: unknown }>('messaging', `/v1/Services/${from}`);
-      report.info.sender = { kind, sid: from, friendlyName: body.friendly_name ?? null };
+      const friendlyName = typeof body.friendly_name === 'string' ? client.redact(body.friendly_name) : null;
+      report.info.sender = { kind, sid: from, friendlyName };
       return;
     }
     const { body } = await client.get<{ incoming_phone_numbers?: unknown }>(

@@ -39,7 +39,7 @@ describe('client', () => {
     const server = await startServer((_req, res) => {
       setTimeout(() => {
         res.writeHead(201, { 'content-type': 'application/json' });
-        res.end('{"sid":"SM1","status":"queued"}');
+        res.end('{"sid":"SMd36c0364e3842955b2c8f86da3bd8ad6","status":"queued"}');
       }, 150);
     });
     cleanups.push(server.close);
@@ -51,9 +51,10 @@ describe('client', () => {
       .catch((error: unknown) => error);
     expect(second).toBeInstanceOf(TimeoutError);
     expect((second as TimeoutError).written).toBe(false);
-    expect((await first).body.sid).toBe('SM1');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(server.received.map((r) => r.body)).toEqual(['To=1']);
+    expect((await first).body.sid).toBe('SMd36c0364e3842955b2c8f86da3bd8ad6');
+    // One connection, in order: had the timed-out request been sent, it would have arrived before this one.
+    await client(server.url, agent).createMessage(ACCOUNT_SID, 'To=3');
+    expect(server.received.map((r) => r.body)).toEqual(['To=1', 'To=3']);
   });
 
   it('rejects at once, without a request, when the signal is already aborted', async () => {
@@ -70,7 +71,7 @@ describe('client', () => {
 
   it('keeps an unparseable error answer as a TwilioApiError with its status', async () => {
     const server = await startServer((_req, res) => {
-      res.writeHead(502, { 'twilio-request-id': 'RQ1' });
+      res.writeHead(502, { 'twilio-request-id': 'RQ815e25eebd217dd2eb208429e07cd9d0' });
       res.end('<html>Bad gateway</html>');
     });
     cleanups.push(server.close);
@@ -80,7 +81,11 @@ describe('client', () => {
       .get('messaging', '/v1/Services/MG1')
       .catch((e: unknown) => e)) as TwilioApiError;
     expect(error).toBeInstanceOf(TwilioApiError);
-    expect([error.httpStatus, error.twilioCode, error.requestId]).toEqual([502, undefined, 'RQ1']);
+    expect([error.httpStatus, error.twilioCode, error.requestId]).toEqual([
+      502,
+      undefined,
+      'RQ815e25eebd217dd2eb208429e07cd9d0',
+    ]);
     expect(error.message).toBe('Twilio answered HTTP 502 to GET /v1/Services/MG1');
   });
 
@@ -95,7 +100,10 @@ describe('client', () => {
     'reports a 2xx cut off by %s as unreadable, never as a retryable network failure',
     async (_name, timeoutMs, cut) => {
       const server = await startServer((_req, res) => {
-        res.writeHead(201, { 'content-length': '100', 'twilio-request-id': 'RQ-cut' });
+        res.writeHead(201, {
+          'content-length': '100',
+          'twilio-request-id': 'RQ566f4949f6703d35abe08b4981b8552c',
+        });
         res.write('{"sid":');
         cut(res);
       });
@@ -106,7 +114,7 @@ describe('client', () => {
         .createMessage(ACCOUNT_SID, 'To=1')
         .catch((e: unknown) => e)) as UnreadableResponseError;
       expect(error).toBeInstanceOf(UnreadableResponseError);
-      expect([error.httpStatus, error.requestId]).toEqual([201, 'RQ-cut']);
+      expect([error.httpStatus, error.requestId]).toEqual([201, 'RQ566f4949f6703d35abe08b4981b8552c']);
       expect(error.message).toMatch(
         /^Twilio's HTTP 201 answer to POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json was cut off \(/,
       );

@@ -6,9 +6,11 @@ describe('logger', () => {
   it('receives one line per request and one per row outcome', async () => {
     api()
       .post(MESSAGES_PATH)
-      .reply(429, errorJson(20429, 429), { 'Twilio-Request-Id': 'RQ1' })
+      .reply(429, errorJson(20429, 429), { 'Twilio-Request-Id': 'RQ815e25eebd217dd2eb208429e07cd9d0' })
       .post(MESSAGES_PATH)
-      .reply(201, messageJson({ sid: 'SM1' }), { 'Twilio-Request-Id': 'RQ2' });
+      .reply(201, messageJson({ sid: 'SMd36c0364e3842955b2c8f86da3bd8ad6' }), {
+        'Twilio-Request-Id': 'RQc121c80e0c570f4ba80b19048210dd5f',
+      });
     const logger = recordingLogger();
     const { dest } = destination({}, { logger });
     await dest.write([{ to: '+14155550100', first_name: 'A' }, { to: 'bad' }]);
@@ -16,16 +18,16 @@ describe('logger', () => {
       [
         'debug',
         expect.stringMatching(
-          /^twilio-destination: POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json -> 429 in \d+ ms \(RQ1\)$/,
+          /^twilio-destination: POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json -> 429 in \d+ ms \(RQ815e25eebd217dd2eb208429e07cd9d0\)$/,
         ),
       ],
       [
         'debug',
         expect.stringMatching(
-          /^twilio-destination: POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json -> 201 in \d+ ms \(RQ2\)$/,
+          /^twilio-destination: POST \/2010-04-01\/Accounts\/AC\w+\/Messages\.json -> 201 in \d+ ms \(RQc121c80e0c570f4ba80b19048210dd5f\)$/,
         ),
       ],
-      ['info', 'twilio-destination: row 0 sent SM1 (2 attempt(s))'],
+      ['info', 'twilio-destination: row 0 sent SMd36c0364e3842955b2c8f86da3bd8ad6 (2 attempt(s))'],
       ['warn', expect.stringMatching(/^twilio-destination: row 1 failed invalid_row: Row 1: /)],
     ]);
   });

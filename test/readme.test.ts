@@ -29,7 +29,7 @@ it("runs the README's quick-start code", async () => {
       MESSAGES_PATH,
       'To=%2B14155550100&From=%2B15551234567&Body=Hi+Ada%2C+your+order+A-1001+has+shipped.',
     )
-    .reply(201, messageJson({ sid: 'SM-ada' }))
+    .reply(201, messageJson({ sid: 'SMc6a5a1cb7d705f41544b7f9ffdd5c04b' }))
     .post(
       MESSAGES_PATH,
       'To=%2B14155550101&From=%2B15551234567&Body=Hi+Grace%2C+your+order+A-1002+has+shipped.',
@@ -46,7 +46,7 @@ it("runs the README's quick-start code", async () => {
   expect(log.mock.calls).toEqual([
     ['account active'],
     ['2 ready, 2 segments'],
-    ['row 0: sent SM-ada'],
+    ['row 0: sent SMc6a5a1cb7d705f41544b7f9ffdd5c04b'],
     [
       'row 1: twilio_rejected: Row 1: the recipient has opted out (replied STOP), so Twilio will not send to this number from this sender (HTTP 400, Twilio error 21610: Attempt to send to unsubscribed recipient). Suppress this recipient; they can opt back in by replying START.',
     ],

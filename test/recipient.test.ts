@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   checkMediaUrls,
   checkRecipient,
@@ -6,6 +6,8 @@ import {
   classifySender,
   E164,
   MAX_MEDIA_URLS,
+  MAX_TO_LENGTH,
+  MAX_URL_LENGTH,
   type SenderKind,
 } from '../src/recipient.js';
 
@@ -309,5 +311,86 @@ describe('checkStatusCallback', () => {
       ok: false,
       message: `"status_callback" must be a URL as text (got ${got})`,
     });
+  });
+});
+
+/**
+ * The longest text any regular expression was run on while `run` ran: the operation count behind the
+ * claim that a hostile cell costs nothing. Every RegExp method goes through `exec` once it is replaced.
+ */
+function longestRegexInput(run: () => void): number {
+  let longest = 0;
+  const exec = RegExp.prototype.exec;
+  const spy = vi.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, text: string) {
+    longest = Math.max(longest, String(text).length);
+    return exec.call(this, text);
+  });
+  try {
+    run();
+  } finally {
+    spy.mockRestore();
+  }
+  return longest;
+}
+
+describe('hostile values', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('sees every regular expression the checks run (the measure below is real)', () => {
+    expect(longestRegexInput(() => checkRecipient('+1 415 555 0100 x', 'phone'))).toBeGreaterThan(10);
+  });
+
+  it.each<[string, string, 'US' | undefined]>([
+    ['65 digits', `+${'1'.repeat(64)}`, undefined],
+    ['40,000 digits and a letter', `${'1'.repeat(40_000)}a`, undefined],
+    ['40,000 digits and a letter, with a default country', `${'1'.repeat(40_000)}a`, 'US'],
+    ['10 MB of digits', '9'.repeat(10_000_000), 'US'],
+  ])('refuses a `to` of %s by its length, before any parsing', (_name, to, country) => {
+    let result: ReturnType<typeof checkRecipient> | undefined;
+    const longest = longestRegexInput(() => {
+      result = checkRecipient(to, 'whatsapp', country);
+    });
+    expect(result).toEqual({
+      ok: false,
+      message: `"to" is ${to.length} characters long; a phone number is at most ${MAX_TO_LENGTH}, even formatted (got "${to.slice(0, 39)}…")`,
+    });
+    expect(longest).toBe(0);
+  });
+
+  it('still reads a formatted number of exactly the maximum length', () => {
+    const to = '(415) 555-0100'.padEnd(MAX_TO_LENGTH, ' ');
+    expect(checkRecipient(to, 'phone', 'US')).toEqual({ ok: true, value: '+14155550100' });
+  });
+
+  it.each([
+    [`${'1'.repeat(MAX_TO_LENGTH - 1)}a`, false],
+    [`${'1'.repeat(MAX_TO_LENGTH - 2)}-1`, true],
+    ['(-)', false],
+  ])('suggests a default country only for digits and separators (%s)', (to, suggested) => {
+    const result = checkRecipient(to, 'phone');
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.message.includes('set settings.defaultCountry')).toBe(suggested);
+  });
+
+  it.each([
+    ['media_url', (url: string) => checkMediaUrls(url)],
+    ['media_url[0]', (url: string) => checkMediaUrls([url])],
+    ['status_callback', (url: string) => checkStatusCallback(url)],
+  ])('refuses a %s longer than the URL maximum before parsing it', (name, check) => {
+    const url = `https://example.com/${'a'.repeat(10_000_000)}`;
+    let result: unknown;
+    const longest = longestRegexInput(() => {
+      result = check(url);
+    });
+    expect(result).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(
+        new RegExp(
+          `^"${name.replace(/[[\]]/g, '\\$&')}" must be an http\\(s\\) URL such as .*, at most ${MAX_URL_LENGTH} characters long \\(got ${url.length}: "https://example\\.com/a+…"\\)$`,
+        ),
+      ),
+    });
+    expect(longest).toBe(0);
+    expect(checkMediaUrls(`https://example.com/${'a'.repeat(MAX_URL_LENGTH - 20)}`).ok).toBe(true);
   });
 });

@@ -10,6 +10,7 @@ import {
   ACCOUNT_SID,
   API,
   API_KEY_SECRET,
+  API_KEY_SID,
   AUTH_TOKEN,
   BASIC,
   baseConfig,
@@ -17,6 +18,8 @@ import {
   KEY_BASIC,
   KEY_CREDENTIALS,
   MESSAGES_PATH,
+  MESSAGING,
+  MG_SID,
   messageJson,
   SECRETS,
   TOKEN_CREDENTIALS,
@@ -129,4 +132,118 @@ describe('secrets never leak', () => {
       }
     }
   });
+});
+
+/** Every form in which a credential pair can be echoed: raw, base64 (padded, unpadded, URL-safe), URL-encoded. */
+function forms(user: string, password: string): Record<string, string> {
+  const pair = `${user}:${password}`;
+  const base64 = Buffer.from(pair).toString('base64');
+  const unpadded = base64.replace(/=+$/, '');
+  return {
+    password,
+    pair,
+    base64,
+    unpadded,
+    base64url: Buffer.from(pair).toString('base64url'),
+    header: `Basic ${base64}`,
+    urlEncodedHeader: encodeURIComponent(`Basic ${base64}`),
+    urlEncodedLowerCase: encodeURIComponent(`Basic ${base64}`).replace(/%3D/g, '%3d'),
+    urlEncodedPair: encodeURIComponent(pair),
+  };
+}
+
+const REQUEST_ID = `RQ${'0123456789abcdef'.repeat(2)}`;
+
+describe('every form of the credentials, in every field copied from an answer', () => {
+  it.each(credentialSets)(
+    'is kept out of results, errors, reports and logs (%s)',
+    async (_name, credentials) => {
+      const user = 'authToken' in credentials ? ACCOUNT_SID : API_KEY_SID;
+      const password = 'authToken' in credentials ? AUTH_TOKEN : API_KEY_SECRET;
+      const echoes = forms(user, password);
+      // Padding really is there to drop: the test would prove nothing for unpadded forms otherwise.
+      expect(echoes['base64']).toMatch(/=$/);
+      const logger = recordingLogger();
+      const destination = new TwilioDestination(baseConfig({ credentials }), {
+        sleep: async () => {},
+        retry: { retries: 0 },
+        duplicateCheck: false,
+        logger,
+      });
+      const all = Object.values(echoes).join(' | ');
+      nock(API)
+        // The header itself, as a request id, on a success and on an error.
+        .post(MESSAGES_PATH)
+        .reply(201, messageJson(), { 'Twilio-Request-Id': echoes['header'] as string })
+        .post(MESSAGES_PATH)
+        .reply(
+          400,
+          { code: 21211, message: `To: ${all}`, more_info: `https://x.example/?a=${all}`, status: 400 },
+          {
+            'Twilio-Request-Id': password,
+          },
+        )
+        // A well-formed request id is kept.
+        .post(MESSAGES_PATH)
+        .reply(201, messageJson(), { 'Twilio-Request-Id': REQUEST_ID })
+        // A 2xx whose status, then whose sid, is a secret.
+        .post(MESSAGES_PATH)
+        .reply(201, messageJson({ status: password }))
+        .post(MESSAGES_PATH)
+        .reply(201, messageJson({ sid: `SM${password}` }))
+        .post(MESSAGES_PATH)
+        .reply(201, messageJson({ sid: echoes['unpadded'] }));
+      const results = await destination.write(
+        Array.from({ length: 6 }, (_, i) => ({ to: TO, first_name: `R${i}` })),
+      );
+      expect(
+        results.map((r) =>
+          r.status === 'sent' ? `sent ${r.requestId ?? '-'}` : `${r.error.code} ${r.error.requestId ?? '-'}`,
+        ),
+      ).toEqual([
+        'sent -',
+        'twilio_rejected -',
+        `sent ${REQUEST_ID}`,
+        'server_error -',
+        'server_error -',
+        'server_error -',
+      ]);
+      const rejected = results[1];
+      expect(rejected?.status === 'failed' && rejected.error.message).toContain(
+        'To: [REDACTED] | [REDACTED] | [REDACTED]',
+      );
+      expect(rejected?.status === 'failed' && rejected.error.moreInfo).toMatch(
+        /^https:\/\/x\.example\/\?a=\[REDACTED\]/,
+      );
+      await destination.close();
+
+      // Validation copies the account's status and type and a Messaging Service's name.
+      nock(API)
+        .get(`/2010-04-01/Accounts/${ACCOUNT_SID}.json`)
+        .reply(
+          200,
+          { status: password, type: echoes['header'] },
+          { 'Twilio-Request-Id': echoes['pair'] as string },
+        );
+      nock(MESSAGING)
+        .get(`/v1/Services/${MG_SID}`)
+        .reply(200, { sid: MG_SID, friendly_name: `Alerts ${all}` });
+      const validating = new TwilioDestination(baseConfig({ credentials, settings: { from: MG_SID } }), {
+        logger,
+      });
+      const validation = await validating.validateCredentials();
+      expect(validation.info['account']).toEqual({ status: 'unknown', type: 'unknown' });
+      const target = await validating.validateTargetSettings();
+      expect((target.info['sender'] as { friendlyName: string }).friendlyName).toMatch(
+        /^Alerts \[REDACTED\]/,
+      );
+
+      expect(logger.lines.length).toBeGreaterThan(6);
+      for (const item of [results, validation, target, logger.lines]) {
+        for (const text of exposures(item)) {
+          for (const [form, secret] of Object.entries(echoes)) expect(text, form).not.toContain(secret);
+        }
+      }
+    },
+  );
 });

@@ -480,7 +480,7 @@ describe('21610: the recipient opted out (needs the optedOut lines in the sender
       400,
       errorJson(21610, 400, 'Attempt to send to unsubscribed recipient'),
       {
-        'Twilio-Request-Id': 'RQ1',
+        'Twilio-Request-Id': 'RQ815e25eebd217dd2eb208429e07cd9d0',
       },
     );
     const { dest } = destination();
@@ -495,7 +495,7 @@ describe('21610: the recipient opted out (needs the optedOut lines in the sender
         httpStatus: 400,
         twilioCode: 21610,
         moreInfo: 'https://www.twilio.com/docs/errors/21610',
-        requestId: 'RQ1',
+        requestId: 'RQ815e25eebd217dd2eb208429e07cd9d0',
       }),
     ]);
   });

@@ -29,7 +29,7 @@ async function simulator(options: Parameters<typeof startTwilioSimulator>[0] = {
   return sim;
 }
 
-async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
+async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error('condition not met in time');

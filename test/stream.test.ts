@@ -2,6 +2,7 @@ import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Progress } from '../src/config/index.js';
 import { TwilioDestination } from '../src/destination.js';
+import type { Logger } from '../src/logger.js';
 import { startTwilioSimulator, type TwilioSimulator } from '../src/simulator/index.js';
 import type { Row, RowResult } from '../src/types.js';
 import { recordingLogger } from './helpers/logger.js';
@@ -13,6 +14,27 @@ beforeAll(() => nock.restore());
 afterAll(() => nock.activate());
 
 const cleanups: (() => Promise<void>)[] = [];
+
+/** A logger that runs `then` when the client logs an answer with this HTTP status. */
+function onAnswer(status: number, then: () => void): Logger {
+  const line = new RegExp(` -> ${status} in `);
+  return {
+    debug: (message) => {
+      if (line.test(message)) then();
+    },
+    info: () => {},
+    warn: () => {},
+    error: () => {},
+  };
+}
+
+/** Resolves once `check` holds, checking after each turn of the event loop. */
+function waitUntil(check: () => boolean): Promise<void> {
+  return new Promise((resolve) => {
+    const poll = () => (check() ? resolve() : setImmediate(poll));
+    poll();
+  });
+}
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
@@ -92,18 +114,17 @@ describe('concurrency', () => {
   it('keeps at most `concurrency` requests in flight and results in input order', async () => {
     let active = 0;
     let peak = 0;
+    const held: (() => void)[] = [];
     const server = await startServer((_req, res, _body, n) => {
       active++;
       peak = Math.max(peak, active);
-      // Earlier rows answer later, so answers arrive out of order.
-      setTimeout(
-        () => {
-          active--;
-          res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(messageJson({ sid: `SM${n}` })));
-        },
-        40 - (n % 4) * 10,
-      );
+      held.push(() => {
+        active--;
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(messageJson({ sid: `SM${String(n).padStart(32, '0')}` })));
+      });
+      // Answers wait until four requests are in flight, then go out latest first, so they arrive out of order.
+      if (held.length === 4) for (const answer of held.splice(0).reverse()) answer();
     });
     cleanups.push(server.close);
     const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hello {{n}}' } }), {
@@ -129,25 +150,31 @@ describe('concurrency', () => {
   });
 
   it('stops new requests at a batch-ending answer; rows already in flight keep their own results', async () => {
+    const held: (() => void)[] = [];
+    let refuse: (() => void) | undefined;
     const server = await startServer((_req, res, _body, n) => {
-      // Request 3 is refused at once; the others answer after it.
-      const refuse = n === 3;
-      setTimeout(
-        () => {
-          res.writeHead(refuse ? 401 : 201, { 'content-type': 'application/json' });
-          res.end(
-            JSON.stringify(
-              refuse ? { code: 20003, message: 'Authenticate', status: 401 } : messageJson({ sid: `SM${n}` }),
-            ),
-          );
-        },
-        refuse ? 5 : 60,
-      );
+      if (n === 3) {
+        refuse = () => {
+          res.writeHead(401, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
+        };
+      } else {
+        held.push(() => {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify(messageJson({ sid: `SM${String(n).padStart(32, '0')}` })));
+        });
+      }
+      // Request 3 is refused once four are in flight; the others answer after the client took the refusal.
+      if (n === 4) refuse?.();
     });
     cleanups.push(server.close);
     const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hello {{n}}' } }), {
       apiBaseUrl: server.url,
       concurrency: 4,
+      // The client logs an answer as it resolves it; the row's outcome follows in the same turn.
+      logger: onAnswer(401, () => {
+        for (const answer of held) answer();
+      }),
     });
     cleanups.push(() => destination.close());
     const results = await destination.write(rows(10));
@@ -224,8 +251,24 @@ describe('pacing after a 429', () => {
 describe('abort while pacing', () => {
   it('reports a row that waited for the rate as aborted, not started', async () => {
     const sim = await simulator();
-    const destination = destinationFor(sim, { segmentsPerSecond: 1 });
-    const results = await destination.write(rows(3), { signal: AbortSignal.timeout(100) });
+    const controller = new AbortController();
+    let sent = false;
+    const destination = destinationFor(sim, {
+      segmentsPerSecond: 1,
+      logger: onAnswer(201, () => {
+        sent = true;
+      }),
+      // Row 1 waits for the rate; the abort comes during that wait, once row 0 has its answer.
+      sleep: async (_ms, signal) => {
+        await new Promise<void>((resolve) => {
+          const check = () => (sent ? resolve() : setImmediate(check));
+          check();
+        });
+        controller.abort();
+        throw signal?.reason;
+      },
+    });
+    const results = await destination.write(rows(3), { signal: controller.signal });
     expect(
       results.map((r) =>
         r.status === 'sent' ? 'sent' : `${r.error.code}/${r.attempts}/${r.error.retryable}`,
@@ -240,31 +283,42 @@ describe('onProgress', () => {
     const sim = await simulator({ latency: { fixedMs: 2 } });
     const reports: Progress[] = [];
     const destination = destinationFor(sim, { onProgress: (p) => reports.push(p) });
+    const started = performance.now();
     await destination.write([...rows(30), { to: 'bad', n: 1 }]);
+    const elapsed = performance.now() - started;
     const last = reports.at(-1);
     expect(last).toMatchObject({ done: 31, sent: 30, failed: 1, retrying: 0, inFlight: 0 });
-    expect(reports.length).toBeLessThanOrEqual(1 + 1);
+    // The interval's k-th report comes no sooner than k × 500 ms: a bound that holds however slow the run.
+    expect(reports.length).toBeLessThanOrEqual(Math.floor(elapsed / 500) + 1);
   });
 });
 
 describe('batch-ending answers and early exits with rows in flight', () => {
   it('makes no retry request after another row ended the batch', async () => {
     const server = await startServer((_req, res, _body, n) => {
-      if (n === 1) {
-        res.writeHead(429, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 20429, message: 'Too Many Requests', status: 429 }));
-        return;
-      }
-      setTimeout(() => {
-        res.writeHead(401, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 20003, message: 'Authenticate', status: 401 }));
-      }, 5);
+      res.writeHead(n === 1 ? 429 : 401, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify(
+          n === 1
+            ? { code: 20429, message: 'Too Many Requests', status: 429 }
+            : { code: 20003, message: 'Authenticate', status: 401 },
+        ),
+      );
     });
     cleanups.push(server.close);
+    let refused = false;
     const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hello {{n}}' } }), {
       apiBaseUrl: server.url,
       concurrency: 2,
-      retry: { minDelayMs: 60, maxDelayMs: 60 },
+      logger: onAnswer(401, () => {
+        refused = true;
+      }),
+      // Row 0's retry wait ends only after row 1's 401 has ended the batch.
+      sleep: () =>
+        new Promise<void>((resolve) => {
+          const check = () => (refused ? setImmediate(resolve) : setImmediate(check));
+          check();
+        }),
     });
     cleanups.push(() => destination.close());
     const results = await destination.write(rows(2));
@@ -280,17 +334,22 @@ describe('batch-ending answers and early exits with rows in flight', () => {
 
   it('cancels the requests in flight when the consumer stops early', async () => {
     let cancelled = 0;
+    let first: (() => void) | undefined;
     const server = await startServer((_req, res, _body, n) => {
       res.on('close', () => {
         if (!res.writableFinished) cancelled++;
       });
-      setTimeout(
-        () => {
+      // Request 1 is answered once all four are in flight; the others never are.
+      if (n === 4) {
+        first?.();
+        return;
+      }
+      if (n === 1) {
+        first = () => {
           res.writeHead(201, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(messageJson({ sid: `SM${n}` })));
-        },
-        n === 1 ? 5 : 300,
-      );
+          res.end(JSON.stringify(messageJson({ sid: `SM${String(n).padStart(32, '0')}` })));
+        };
+      }
     });
     cleanups.push(server.close);
     const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hello {{n}}' } }), {
@@ -302,8 +361,7 @@ describe('batch-ending answers and early exits with rows in flight', () => {
       expect(result.index).toBe(0);
       break;
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntil(() => cancelled === 3);
     expect(server.received).toHaveLength(4);
-    expect(cancelled).toBe(3);
   });
 });

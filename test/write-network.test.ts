@@ -34,18 +34,18 @@ function dest(url: string, options: ConstructorParameters<typeof TwilioDestinati
   return { d, waits };
 }
 
-const created = (res: import('node:http').ServerResponse, sid = 'SM1') => {
-  res.writeHead(201, { 'content-type': 'application/json', 'twilio-request-id': `RQ-${sid}` });
+const created = (res: import('node:http').ServerResponse, sid = 'SMd36c0364e3842955b2c8f86da3bd8ad6') => {
+  res.writeHead(201, { 'content-type': 'application/json', 'twilio-request-id': `RQ${sid.slice(2)}` });
   res.end(JSON.stringify(messageJson({ sid })));
 };
 
 describe('write over real HTTP', () => {
   it('sends sequential rows over one keep-alive connection', async () => {
-    const s = await server((_req, res, _body, n) => created(res, `SM${n}`));
+    const s = await server((_req, res, _body, n) => created(res, `SM${String(n).padStart(32, '0')}`));
     const { d } = dest(s.url);
     const results = await d.write(rows(10));
     expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(
-      Array.from({ length: 10 }, (_, i) => `SM${i + 1}`),
+      Array.from({ length: 10 }, (_, i) => `SM${String(i + 1).padStart(32, '0')}`),
     );
     expect(s.received).toHaveLength(10);
     expect(s.connections()).toBe(1);
@@ -143,7 +143,7 @@ describe('write over real HTTP', () => {
 
   it('fails cleanly when an answer is larger than the read limit', async () => {
     const s = await server((_req, res) => {
-      res.writeHead(201, { 'twilio-request-id': 'RQ-big' });
+      res.writeHead(201, { 'twilio-request-id': 'RQf63f55731eaea5f9057de97a20599380' });
       res.end('x'.repeat(1024 * 1024 + 10));
     });
     const { d } = dest(s.url);
@@ -154,7 +154,7 @@ describe('write over real HTTP', () => {
         possiblySent: true,
         retryable: false,
         httpStatus: 201,
-        requestId: 'RQ-big',
+        requestId: 'RQf63f55731eaea5f9057de97a20599380',
         message: expect.stringContaining('larger than 1048576 bytes'),
       }),
     );
@@ -165,16 +165,19 @@ describe('write over real HTTP', () => {
     const s = await server((_req, res, _body, n) => {
       if (n === 2) {
         controller.abort();
-        setTimeout(() => created(res, 'SM-late'), 50);
+        setTimeout(() => created(res, 'SM6dfd3fd63dcb05d1e220b049bf00ea3b'), 50);
         return;
       }
-      created(res, `SM${n}`);
+      created(res, `SM${String(n).padStart(32, '0')}`);
     });
     const { d } = dest(s.url);
     const results = await d.write(rows(4), { signal: controller.signal });
     expect(s.received).toHaveLength(2);
     expect(results).toEqual([
-      sentResult(0, { messageSid: 'SM1', requestId: 'RQ-SM1' }),
+      sentResult(0, {
+        messageSid: `SM${'1'.padStart(32, '0')}`,
+        requestId: `RQ${'1'.padStart(32, '0')}`,
+      }),
       failedResult(1, {
         code: 'aborted',
         message:
@@ -205,9 +208,16 @@ describe('write over real HTTP', () => {
     const d = new TwilioDestination(baseConfig(), {
       apiBaseUrl: s.url,
       retry: { minDelayMs: 60_000, maxDelayMs: 60_000 },
+      // The abort arrives during the retry wait: the injected sleep starts it, then waits for it.
+      sleep: (_ms, signal) => {
+        controller.abort();
+        return new Promise((_resolve, reject) => {
+          if (signal?.aborted) reject(signal.reason);
+          signal?.addEventListener('abort', () => reject(signal.reason));
+        });
+      },
     });
     cleanups.push(() => d.close());
-    setTimeout(() => controller.abort(), 50);
     const results = await d.write(rows(2), { signal: controller.signal });
     expect(s.received).toHaveLength(1);
     expect(

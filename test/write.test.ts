@@ -29,10 +29,10 @@ describe('write: the request', () => {
       .matchHeader('content-type', 'application/x-www-form-urlencoded')
       .matchHeader('accept', 'application/json')
       .matchHeader('user-agent', `twilio-destination/${VERSION} node/${process.version}`)
-      .reply(201, messageJson(), { 'Twilio-Request-Id': 'RQ123' });
+      .reply(201, messageJson(), { 'Twilio-Request-Id': 'RQa95ce386add4961b6829247aa25750a0' });
     const { dest } = destination();
     const results = await dest.write([{ to: ` ${TO} `, first_name: 'Ann & <Bob> "x"' }]);
-    expect(results).toEqual([sentResult(0, { requestId: 'RQ123' })]);
+    expect(results).toEqual([sentResult(0, { requestId: 'RQa95ce386add4961b6829247aa25750a0' })]);
   });
 
   it('sends MessagingServiceSid without From for a Messaging Service and leaves out a "0" segment count', async () => {
@@ -64,7 +64,7 @@ describe('write: the request', () => {
         MediaUrl: ['https://example.com/a.png', 'http://example.com/b.jpg'],
         StatusCallback: 'https://hooks.example.com/status',
       },
-      { sid: 'MM1', num_media: '2' },
+      { sid: 'MM771e3ffd69449715fab1722e2ac09f5f', num_media: '2' },
     );
     const { dest } = destination({
       settings: { messageTemplate: 'Look: {{body}}' },
@@ -79,7 +79,7 @@ describe('write: the request', () => {
         hook: 'https://hooks.example.com/status',
       },
     ]);
-    expect(results).toEqual([sentResult(0, { messageSid: 'MM1' })]);
+    expect(results).toEqual([sentResult(0, { messageSid: 'MM771e3ffd69449715fab1722e2ac09f5f' })]);
   });
 
   it('sends an MMS with media and no Body when the template renders empty', async () => {
@@ -209,7 +209,7 @@ describe('write: Twilio answers', () => {
     api()
       .post(MESSAGES_PATH)
       .reply(400, errorJson(21211, 400, "The 'To' number +15005550001 is not a valid phone number."), {
-        'Twilio-Request-Id': 'RQ9',
+        'Twilio-Request-Id': 'RQ8deb7d8e056f3d69cd1d177dc0ab95f0',
       })
       .post(MESSAGES_PATH)
       .reply(201, messageJson());
@@ -228,7 +228,7 @@ describe('write: Twilio answers', () => {
         httpStatus: 400,
         twilioCode: 21211,
         moreInfo: 'https://www.twilio.com/docs/errors/21211',
-        requestId: 'RQ9',
+        requestId: 'RQ8deb7d8e056f3d69cd1d177dc0ab95f0',
       }),
       sentResult(1),
     ]);
@@ -274,7 +274,9 @@ describe('write: Twilio answers', () => {
         .post(MESSAGES_PATH)
         .reply(201, messageJson())
         .post(MESSAGES_PATH)
-        .reply(status, errorJson(code, status, 'No'), { 'Twilio-Request-Id': 'RQ2' });
+        .reply(status, errorJson(code, status, 'No'), {
+          'Twilio-Request-Id': 'RQc121c80e0c570f4ba80b19048210dd5f',
+        });
       const { dest } = destination();
       const results = await dest.write([
         { to: TO, first_name: 'A' },
@@ -292,7 +294,7 @@ describe('write: Twilio answers', () => {
           httpStatus: status,
           twilioCode: code,
           moreInfo: `https://www.twilio.com/docs/errors/${code}`,
-          requestId: 'RQ2',
+          requestId: 'RQc121c80e0c570f4ba80b19048210dd5f',
         }),
       );
       for (const index of [2, 3]) {
@@ -311,7 +313,9 @@ describe('write: Twilio answers', () => {
   );
 
   it('never retries an unreadable 2xx answer: the message exists', async () => {
-    api().post(MESSAGES_PATH).reply(201, '<html>oops</html>', { 'Twilio-Request-Id': 'RQ5' });
+    api()
+      .post(MESSAGES_PATH)
+      .reply(201, '<html>oops</html>', { 'Twilio-Request-Id': 'RQ20714f9a45081d8d5e6414fffcc830ce' });
     const { dest } = destination();
     expect(await dest.write([{ to: TO, first_name: 'A' }])).toEqual([
       failedResult(0, {
@@ -322,7 +326,7 @@ describe('write: Twilio answers', () => {
         retryable: false,
         possiblySent: true,
         httpStatus: 201,
-        requestId: 'RQ5',
+        requestId: 'RQ20714f9a45081d8d5e6414fffcc830ce',
       }),
     ]);
   });
@@ -516,7 +520,9 @@ describe('write: retries', () => {
   });
 
   it('never resends a 5xx blindly: with the duplicate check off the row ends possibly sent', async () => {
-    api().post(MESSAGES_PATH).reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ7' });
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ169a71380db54b309e01bb0ab7e2a1a6' });
     const { dest, waits } = destination({}, { duplicateCheck: false });
     const [result] = await dest.write([{ to: TO, first_name: 'A' }]);
     expect(waits).toEqual([]);
@@ -530,7 +536,7 @@ describe('write: retries', () => {
         httpStatus: 500,
         twilioCode: 20500,
         moreInfo: 'https://www.twilio.com/docs/errors/20500',
-        requestId: 'RQ7',
+        requestId: 'RQ169a71380db54b309e01bb0ab7e2a1a6',
       }),
     );
   });

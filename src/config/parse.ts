@@ -2,7 +2,9 @@
  * Validation entry points: each parses one part of the input with its schema, turns any problem into
  * `ValidationIssue`s, and fills in the defaults, so that the rest of the package reads a resolved value.
  */
+
 import type { z } from 'zod';
+import { containCallbacks } from '../callbacks.js';
 import type { PreviewOptions, ResolvedPreviewOptions } from '../preview.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from '../types.js';
 import {
@@ -87,6 +89,8 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
   const parsed = parse<z.infer<typeof optionsSchema>>(optionsSchema, input ?? {}, 'options');
   if (!parsed.ok) return parsed;
   const o = parsed.value;
+  // The user's code is wrapped once, here: nothing it throws or rejects can reach the send path.
+  const callbacks = containCallbacks({ logger: o.logger, onProgress: o.onProgress });
   return {
     ok: true,
     value: {
@@ -96,7 +100,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
       timeoutMs: o.timeoutMs ?? DEFAULT_OPTIONS.timeoutMs,
       concurrency: o.concurrency ?? DEFAULT_OPTIONS.concurrency,
       segmentsPerSecond: o.segmentsPerSecond,
-      onProgress: o.onProgress,
+      onProgress: callbacks.onProgress,
       dispatcher: o.dispatcher,
       duplicateCheck:
         o.duplicateCheck === false
@@ -106,7 +110,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
       ledger: o.ledger,
-      logger: o.logger,
+      logger: callbacks.logger,
       sleep: o.sleep ?? defaultSleep,
       coordinator: o.coordinator,
       now: o.now ?? Date.now,

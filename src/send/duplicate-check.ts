@@ -3,6 +3,7 @@
  * created the message after all. Twilio documents no idempotency key for creating messages, so the only
  * way to know is to list the recipient's recent messages and look for this one.
  */
+import { isMessageSid } from '../answer-fields.js';
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { DuplicateCheckPolicy, Sleep } from '../config/index.js';
 import type { MessageRequest } from '../message.js';
@@ -88,9 +89,7 @@ async function lookOnce(
     const messages = Array.isArray(body.messages) ? (body.messages as MessageResource[]) : [];
     const found = messages.find(
       (message) =>
-        typeof message?.sid === 'string' &&
-        !exclude.has(message.sid) &&
-        isSameMessage(message, request, sinceMs),
+        isMessageSid(message?.sid) && !exclude.has(message.sid) && isSameMessage(message, request, sinceMs),
     );
     if (found) return found;
     // Newest first: once the page reaches messages older than the attempt, later pages cannot match.

@@ -2,6 +2,13 @@
  * HTTP plumbing shared by the endpoints: answers as values, Twilio's error body, body and form reading.
  */
 import type { IncomingMessage } from 'node:http';
+import type { SimulatorClock } from './types.js';
+
+/** What `later` and `delay` need: the clock, and the set of pending timers `close()` clears. */
+export interface TimerState {
+  clock: SimulatorClock;
+  timers: Set<unknown>;
+}
 
 /** What an endpoint answers; the server adds Twilio's headers when it writes it. */
 export interface Answer {
@@ -72,13 +79,16 @@ export function redactHeaders(headers: IncomingMessage['headers']): Params {
 /** E.164: `+`, a non-zero country digit, up to 15 digits in all. */
 export const E164 = /^\+[1-9]\d{1,14}$/;
 
-/** Resolves after `ms`, with the timer tracked so `close()` can clear it. */
-export function delay(timers: Set<NodeJS.Timeout>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      resolve();
-    }, ms);
-    timers.add(timer);
-  });
+/** Runs `run` after `ms` on the simulator's clock, with the timer tracked so `close()` can clear it. */
+export function later(state: TimerState, ms: number, run: () => void): void {
+  const timer = state.clock.setTimeout(() => {
+    state.timers.delete(timer);
+    run();
+  }, ms);
+  state.timers.add(timer);
+}
+
+/** Resolves after `ms` on the simulator's clock, with the timer tracked so `close()` can clear it. */
+export function delay(state: TimerState, ms: number): Promise<void> {
+  return new Promise((resolve) => later(state, ms, resolve));
 }

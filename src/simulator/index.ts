@@ -91,12 +91,13 @@ export async function startTwilioSimulator(options: SimulatorOptions = {}): Prom
     close() {
       closing ??= new Promise<void>((resolve) => {
         state.abort.abort();
-        for (const timer of state.timers) clearTimeout(timer);
+        for (const timer of state.timers) state.clock.clearTimeout(timer);
         state.timers.clear();
         server.close(() => resolve());
         // Keep-alive and hung sockets would otherwise hold close() open until they time out.
         for (const socket of state.sockets) socket.destroy();
-      });
+        // Then every status callback chain has ended (aborted or skipped), so none is posted after close().
+      }).then(() => Promise.all(state.records.map((record) => record.callbackChain)).then(() => {}));
       return closing;
     },
   };

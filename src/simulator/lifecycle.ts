@@ -9,6 +9,7 @@ import { request as httpsRequest } from 'node:https';
 import { deliveryErrorInfo } from '../delivery/outcome.js';
 import { computeTwilioSignature } from '../signature.js';
 import { DEFAULT_MAX_QUEUE_SECONDS } from './defaults.js';
+import { later } from './http.js';
 import { rfc2822, type TwilioMessage } from './resources.js';
 import { type MessageRecord, randomHex, type ServiceState, type SimulatorState } from './state.js';
 import type { RecordedCallback } from './types.js';
@@ -21,14 +22,6 @@ const DELIVERY_ERRORS: Readonly<Record<number, string>> = {
   30007: 'Message filtered',
   21610: 'Attempt to send to unsubscribed recipient',
 };
-
-function later(state: SimulatorState, ms: number, run: () => void): void {
-  const timer = setTimeout(() => {
-    state.timers.delete(timer);
-    run();
-  }, ms);
-  state.timers.add(timer);
-}
 
 /**
  * Per-sender pacing, which decides when a message can be sent. Twilio sends each sender's messages at a fixed
@@ -70,7 +63,7 @@ export function scheduleLifecycle(state: SimulatorState, record: MessageRecord, 
 
 function markSent(state: SimulatorState, record: MessageRecord): void {
   const message = record.resource;
-  const at = new Date();
+  const at = new Date(state.clock.now());
   if (message.status === 'accepted') {
     // A pooled message gets its sender, and with it a segment count, when it leaves the service's queue.
     message.from ??= (record.service as ServiceState).senders[0] ?? null;
@@ -90,9 +83,14 @@ function markDelivered(state: SimulatorState, record: MessageRecord): void {
     message.error_code = code;
     message.error_message = DELIVERY_ERRORS[code] ?? deliveryErrorInfo(code).meaning;
     // Twilio reports carrier-side (30xxx) failures `undelivered`, and refusals before the carrier `failed`.
-    transition(state, record, code >= 30000 && code < 31000 ? 'undelivered' : 'failed', new Date());
+    transition(
+      state,
+      record,
+      code >= 30000 && code < 31000 ? 'undelivered' : 'failed',
+      new Date(state.clock.now()),
+    );
   } else {
-    transition(state, record, 'delivered', new Date());
+    transition(state, record, 'delivered', new Date(state.clock.now()));
   }
 }
 
@@ -132,7 +130,7 @@ async function postCallback(
   if (state.abort.signal.aborted) return;
   // Signed with the account's token at the time of sending, as Twilio signs with the current primary token.
   const signature = computeTwilioSignature(record.account.authToken, url, params);
-  const entry: RecordedCallback = { url, params, signature, at: new Date() };
+  const entry: RecordedCallback = { url, params, signature, at: new Date(state.clock.now()) };
   if (state.record) state.callbacks.push(entry);
   const outcome = await post(state, url, params, signature);
   if (outcome.status !== undefined) entry.status = outcome.status;

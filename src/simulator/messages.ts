@@ -124,7 +124,7 @@ export function createMessage(state: SimulatorState, account: AccountState, form
   // Twilio counts an MMS as one segment whatever its text.
   const segments = media.length > 0 ? 1 : countSegments(text, { smartEncoded }).segments;
   const sender = from ?? (serviceSid as string);
-  const now = Date.now();
+  const now = state.clock.now();
   const pacedUntil = reserveSend(state, sender, segments, now);
   if (pacedUntil === undefined) return rejected(21611, sender);
 

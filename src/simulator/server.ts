@@ -54,7 +54,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     path: url.pathname,
     query,
     headers: redactHeaders(req.headers),
-    at: new Date(),
+    at: new Date(state.clock.now()),
   };
   if (form !== undefined) recorded.form = form;
   if (state.record) state.requests.push(recorded);
@@ -81,7 +81,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     return send(state, exchange, tooManyRequests(concurrency.retryAfter));
   }
   const wait = latencyFor(state);
-  if (wait > 0) await delay(state.timers, wait);
+  if (wait > 0) await delay(state, wait);
   const fault = pickFault(state, { target: route.target, method, path: url.pathname, query, form });
   if (fault !== undefined) recorded.fault = fault.kind;
   if (fault !== undefined && !isAfterProcessing(fault.kind)) {

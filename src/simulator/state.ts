@@ -24,6 +24,7 @@ import type {
   RecordedCallback,
   RecordedRequest,
   SimulatedAccount,
+  SimulatorClock,
   SimulatorKnobs,
   SimulatorOptions,
 } from './types.js';
@@ -100,15 +101,23 @@ export interface SimulatorState {
   inFlight: Map<string, number>;
   /** Epoch ms at which each sender's queue is empty. */
   senderQueues: Map<string, number>;
-  timers: Set<NodeJS.Timeout>;
+  clock: SimulatorClock;
+  timers: Set<unknown>;
   sockets: Set<Socket>;
   connections: number;
   abort: AbortController;
 }
 
-function buildAccount(init: SimulatedAccount): AccountState {
+/** The real clock, the default. */
+const REAL_CLOCK: SimulatorClock = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+function buildAccount(init: SimulatedAccount, now: number): AccountState {
   const hex = init.sid.slice(2);
-  const created = new Date();
+  const created = new Date(now);
   const numbers = init.numbers ?? [TWILIO_TEST_SENDER];
   const account: AccountState = {
     sid: init.sid,
@@ -139,7 +148,9 @@ function buildAccount(init: SimulatedAccount): AccountState {
 /** Builds the state of a new simulator from its options. */
 export function createState(options: SimulatorOptions): SimulatorState {
   const inits = options.accounts?.length ? options.accounts : [DEFAULT_ACCOUNT];
-  const accounts = new Map(inits.map((init) => [init.sid, buildAccount(init)] as const));
+  const accounts = new Map(
+    inits.map((init) => [init.sid, buildAccount(init, (options.clock ?? REAL_CLOCK).now())] as const),
+  );
   const seed = options.seed ?? DEFAULT_SEED;
   const state: SimulatorState = {
     baseUrl: '',
@@ -167,6 +178,7 @@ export function createState(options: SimulatorOptions): SimulatorState {
     targetCounts: new Map(),
     inFlight: new Map(),
     senderQueues: new Map(),
+    clock: options.clock ?? REAL_CLOCK,
     timers: new Set(),
     sockets: new Set(),
     connections: 0,

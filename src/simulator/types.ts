@@ -154,6 +154,19 @@ export interface SimulatorKnobs {
   accountUpdates?: Readonly<Record<string, AccountUpdate>>;
 }
 
+/**
+ * The simulator's clock: where latency, lifecycle and pacing take the time and set their timers. Tests
+ * pass a manual clock so that they can step through a delay instead of sleeping through it.
+ */
+export interface SimulatorClock {
+  /** The time, in epoch milliseconds. */
+  now(): number;
+  /** Runs `run` after `ms` milliseconds; returns a handle for `clearTimeout`. */
+  setTimeout(run: () => void, ms: number): unknown;
+  /** Cancels a timer set with `setTimeout` (close() calls it for every pending one). */
+  clearTimeout(handle: unknown): void;
+}
+
 /** The options of `startTwilioSimulator`. */
 export interface SimulatorOptions extends SimulatorKnobs {
   /** The port to listen on; `0` picks a free one. @default 0 */
@@ -171,6 +184,11 @@ export interface SimulatorOptions extends SimulatorKnobs {
    * @default 0x5eed
    */
   seed?: number;
+  /**
+   * The clock behind latency, jitter, the lifecycle timers, pacing and every date the simulator writes.
+   * @default the real one (`Date.now`, `setTimeout`, `clearTimeout`)
+   */
+  clock?: SimulatorClock;
 }
 
 /** A request the simulator received. The `Authorization` header is kept as `[redacted]`, never its value. */
@@ -236,6 +254,9 @@ export interface TwilioSimulator {
   readonly connections: number;
   /** Changes behaviour while running. */
   configure(knobs: SimulatorKnobs): void;
-  /** Stops listening, destroys open sockets, clears lifecycle timers and aborts pending callbacks. */
+  /**
+   * Stops listening, destroys open sockets, clears lifecycle timers and aborts pending callbacks; resolves
+   * once every status callback has ended, so none is posted after it.
+   */
   close(): Promise<void>;
 }

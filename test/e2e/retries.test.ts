@@ -130,7 +130,13 @@ describe('5xx and network failures', () => {
     e2e.sim.configure({ faults: [{ nth: 1, kind: 'hang' }] });
     const results = await e2e.destination({ options: { timeoutMs: 150 } }).write([row('+14155550215')]);
     expect(results.map(outcome)).toEqual([sent(0, 2)]);
-    expect(e2e.trace()).toEqual(['POST -', 'GET 200', 'GET 200', 'POST 201']);
+    // The hung create, the two looks, the second create. On a loaded machine a look-up page may itself miss
+    // the short timeout (answered, but too late for the client) and be asked again: more GETs, never a POST.
+    const trace = e2e.trace();
+    expect([trace[0], trace.at(-1)]).toEqual(['POST -', 'POST 201']);
+    const looks = trace.slice(1, -1);
+    expect(looks.length).toBeGreaterThanOrEqual(2);
+    expect(looks.every((entry) => entry.startsWith('GET '))).toBe(true);
   });
 
   it('fails the row server_error when 5xx outlasts the retries, not possibly sent, and sends the next row', async () => {

@@ -22,6 +22,7 @@ export function fakeClient(answers: { create?: CreateAnswer; get?: GetAnswer }):
   return {
     creates,
     gets,
+    redact: (text: string) => text,
     async createMessage(_accountSid: string, form: string): Promise<ClientResponse<MessageResource>> {
       const params = new URLSearchParams(form);
       creates.push(params);

@@ -10,7 +10,7 @@ function destinationAnswering(status = 201) {
   const dispatcher = instantDispatcher(() => {
     creates++;
     return status === 201
-      ? { status, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) }
+      ? { status, body: JSON.stringify(messageJson({ sid: `SM${String(creates).padStart(32, '0')}` })) }
       : { status, body: JSON.stringify({ code: 20003, message: 'Authenticate', status }) };
   });
   const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {

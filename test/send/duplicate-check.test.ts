@@ -99,7 +99,13 @@ describe('duplicate-safe retries', () => {
       .query(listQuery)
       .reply(200, {
         messages: [
-          messageJson({ sid: 'SM-made', to: TO, body: 'Hi Ann', date_created: at(0), num_segments: '1' }),
+          messageJson({
+            sid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
+            to: TO,
+            body: 'Hi Ann',
+            date_created: at(0),
+            num_segments: '1',
+          }),
         ],
         next_page_uri: null,
       });
@@ -109,7 +115,7 @@ describe('duplicate-safe retries', () => {
         status: 'sent',
         index: 0,
         attempts: 1,
-        messageSid: 'SM-made',
+        messageSid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
         twilioStatus: 'queued',
         segments: 1,
         recovered: true,
@@ -127,14 +133,14 @@ describe('duplicate-safe retries', () => {
       .times(2)
       .reply(200, { messages: [], next_page_uri: null })
       .post(MESSAGES_PATH)
-      .reply(201, messageJson({ sid: 'SM-new' }));
+      .reply(201, messageJson({ sid: 'SM83bbabe38a1906ee306276e14dcd24c6' }));
     const { dest, waits } = destination({}, { ...options, duplicateCheck: { pauseMs: 250 } });
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
     expect(result).toEqual({
       status: 'sent',
       index: 0,
       attempts: 2,
-      messageSid: 'SM-new',
+      messageSid: 'SM83bbabe38a1906ee306276e14dcd24c6',
       twilioStatus: 'queued',
       segments: 1,
     });
@@ -151,11 +157,23 @@ describe('duplicate-safe retries', () => {
       .get(MESSAGES_PATH)
       .query(listQuery)
       .reply(200, {
-        messages: [messageJson({ sid: 'SM-late', to: TO, body: 'Hi Ann', date_created: at(1) })],
+        messages: [
+          messageJson({
+            sid: 'SM6dfd3fd63dcb05d1e220b049bf00ea3b',
+            to: TO,
+            body: 'Hi Ann',
+            date_created: at(1),
+          }),
+        ],
       });
     const { dest } = destination({}, options);
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
-    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-late', recovered: true, attempts: 1 });
+    expect(result).toMatchObject({
+      status: 'sent',
+      messageSid: 'SM6dfd3fd63dcb05d1e220b049bf00ea3b',
+      recovered: true,
+      attempts: 1,
+    });
   });
 
   it('filters on the recipient only for a Messaging Service, whose From is null at first', async () => {
@@ -167,7 +185,7 @@ describe('duplicate-safe retries', () => {
       .reply(200, {
         messages: [
           messageJson({
-            sid: 'SM-mg',
+            sid: 'SMf7c6e9e9c20d35aa9e188783aa376fad',
             to: TO,
             from: null,
             messaging_service_sid: MG_SID,
@@ -184,7 +202,7 @@ describe('duplicate-safe retries', () => {
       status: 'sent',
       index: 0,
       attempts: 1,
-      messageSid: 'SM-mg',
+      messageSid: 'SMf7c6e9e9c20d35aa9e188783aa376fad',
       twilioStatus: 'accepted',
       recovered: true,
     });
@@ -198,18 +216,36 @@ describe('duplicate-safe retries', () => {
       .get(MESSAGES_PATH)
       .query(listQuery)
       .reply(200, {
-        messages: [messageJson({ sid: 'SM-other', to: TO, body: 'Other', date_created: at(2) })],
+        messages: [
+          messageJson({
+            sid: 'SMa7ed153cd5298e07981104e727f0e8e5',
+            to: TO,
+            body: 'Other',
+            date_created: at(2),
+          }),
+        ],
         next_page_uri: next,
       })
       .get(MESSAGES_PATH)
       .query({ ...listQuery, Page: '1', PageToken: 'PA1' })
       .reply(200, {
-        messages: [messageJson({ sid: 'SM-p2', to: TO, body: 'Hi Ann', date_created: at(0) })],
+        messages: [
+          messageJson({
+            sid: 'SMff650a2c37a3e7377e88eb6f068380a7',
+            to: TO,
+            body: 'Hi Ann',
+            date_created: at(0),
+          }),
+        ],
         next_page_uri: null,
       });
     const { dest } = destination({}, options);
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
-    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-p2', recovered: true });
+    expect(result).toMatchObject({
+      status: 'sent',
+      messageSid: 'SMff650a2c37a3e7377e88eb6f068380a7',
+      recovered: true,
+    });
   });
 
   it('stops reading pages once they reach messages older than the attempt', async () => {
@@ -220,18 +256,34 @@ describe('duplicate-safe retries', () => {
       .query(listQuery)
       .times(2)
       .reply(200, {
-        messages: [messageJson({ sid: 'SM-old', to: TO, body: 'Hi Ann', date_created: at(-3600) })],
+        messages: [
+          messageJson({
+            sid: 'SM1693cdf336c3d0b25e6b2cf63c7d8f33',
+            to: TO,
+            body: 'Hi Ann',
+            date_created: at(-3600),
+          }),
+        ],
         next_page_uri: '/never-read',
       })
       .post(MESSAGES_PATH)
-      .reply(201, messageJson({ sid: 'SM-new' }));
+      .reply(201, messageJson({ sid: 'SM83bbabe38a1906ee306276e14dcd24c6' }));
     const { dest } = destination({}, options);
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
-    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-new', attempts: 2 });
+    expect(result).toMatchObject({
+      status: 'sent',
+      messageSid: 'SM83bbabe38a1906ee306276e14dcd24c6',
+      attempts: 2,
+    });
   });
 
   it('never claims a message that an earlier row of the same write created', async () => {
-    const earlier = messageJson({ sid: 'SM-row0', to: TO, body: 'Hi Ann', date_created: at(0) });
+    const earlier = messageJson({
+      sid: 'SMf09cb03446b9c50df5d243a23502c4e4',
+      to: TO,
+      body: 'Hi Ann',
+      date_created: at(0),
+    });
     api()
       .post(MESSAGES_PATH)
       .reply(201, earlier)
@@ -242,13 +294,16 @@ describe('duplicate-safe retries', () => {
       .times(2)
       .reply(200, { messages: [earlier] })
       .post(MESSAGES_PATH)
-      .reply(201, messageJson({ sid: 'SM-row1' }));
+      .reply(201, messageJson({ sid: 'SM7cf25242f7a559a85d7fc420eaa326f1' }));
     const { dest } = destination({}, options);
     const results = await dest.write([
       { to: TO, first_name: 'Ann' },
       { to: TO, first_name: 'Ann' },
     ]);
-    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(['SM-row0', 'SM-row1']);
+    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual([
+      'SMf09cb03446b9c50df5d243a23502c4e4',
+      'SM7cf25242f7a559a85d7fc420eaa326f1',
+    ]);
   });
 
   it('runs the look-up after the last attempt too, and then reports the row not sent and retryable', async () => {
@@ -271,7 +326,7 @@ describe('duplicate-safe retries', () => {
   it('does not resend when the look-up itself fails: possibly sent, not retryable', async () => {
     api()
       .post(MESSAGES_PATH)
-      .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQ-post' })
+      .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQbf465438c773d7fe86f10d75e614ab1d' })
       .get(MESSAGES_PATH)
       .query(listQuery)
       .times(3)
@@ -289,7 +344,7 @@ describe('duplicate-safe retries', () => {
         httpStatus: 500,
         twilioCode: 20500,
         moreInfo: 'https://www.twilio.com/docs/errors/20500',
-        requestId: 'RQ-post',
+        requestId: 'RQbf465438c773d7fe86f10d75e614ab1d',
       }),
     );
   });
@@ -304,11 +359,23 @@ describe('duplicate-safe retries', () => {
       .get(MESSAGES_PATH)
       .query(listQuery)
       .reply(200, {
-        messages: [messageJson({ sid: 'SM-made', to: TO, body: 'Hi Ann', date_created: at(0) })],
+        messages: [
+          messageJson({
+            sid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
+            to: TO,
+            body: 'Hi Ann',
+            date_created: at(0),
+          }),
+        ],
       });
     const { dest, waits } = destination({}, options);
     const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
-    expect(result).toMatchObject({ status: 'sent', messageSid: 'SM-made', recovered: true, attempts: 1 });
+    expect(result).toMatchObject({
+      status: 'sent',
+      messageSid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
+      recovered: true,
+      attempts: 1,
+    });
     expect(waits).toEqual([1000]);
   });
 
@@ -414,7 +481,7 @@ describe('a look-up the credentials may not make', () => {
       .query(listQuery)
       .reply(403, errorJson(20403, 403, 'Forbidden'))
       .post(MESSAGES_PATH)
-      .reply(201, messageJson({ sid: 'SM-next' }));
+      .reply(201, messageJson({ sid: 'SM1e73f3e8a83e57ddcd3371aad839df3d' }));
     const { dest } = destination({}, { now: () => NOW });
     const results = await dest.write([
       { to: TO, first_name: 'Ann' },
@@ -422,6 +489,6 @@ describe('a look-up the credentials may not make', () => {
     ]);
     expect(
       results.map((r) => (r.status === 'sent' ? r.messageSid : [r.error.code, r.error.possiblySent])),
-    ).toEqual([['server_error', true], 'SM-next']);
+    ).toEqual([['server_error', true], 'SM1e73f3e8a83e57ddcd3371aad839df3d']);
   });
 });

@@ -53,7 +53,7 @@ describe('sendRows', () => {
 function identicalRows(failAt: number, options: { now?: () => number; onCreate?: () => void } = {}) {
   let creates = 0;
   const first = messageJson({
-    sid: 'SM-first',
+    sid: 'SMad5d21e01a74142beac92e497d3f08ac',
     to: '+14155550100',
     body: 'Hi',
     date_created: new Date().toUTCString(),
@@ -64,7 +64,10 @@ function identicalRows(failAt: number, options: { now?: () => number; onCreate?:
     options.onCreate?.();
     if (creates === 1) return { status: 201, body: JSON.stringify(first) };
     if (creates === failAt) return { status: 500, body: '{}' };
-    return { status: 201, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) };
+    return {
+      status: 201,
+      body: JSON.stringify(messageJson({ sid: `SM${String(creates).padStart(32, '0')}` })),
+    };
   });
   return new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
     dispatcher,
@@ -86,13 +89,21 @@ describe('memory of the messages a write created', () => {
     for await (const result of destination.stream(rows())) last = result;
     // Within the window the first row's SID would be excluded; past the cap it is forgotten, so the
     // identical last row, failing ambiguously, takes it for its own (the documented limit).
-    expect(last).toMatchObject({ status: 'sent', index: count, messageSid: 'SM-first', recovered: true });
+    expect(last).toMatchObject({
+      status: 'sent',
+      index: count,
+      messageSid: 'SMad5d21e01a74142beac92e497d3f08ac',
+      recovered: true,
+    });
     // A budget for 50,001 rows on a busy machine; nothing here measures time.
   }, 60_000);
 
   it('still excludes a recent SID of an identical row', async () => {
     const results = await identicalRows(2).write([{ to: '+14155550100' }, { to: '+14155550100' }]);
-    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual(['SM-first', 'SM3']);
+    expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual([
+      'SMad5d21e01a74142beac92e497d3f08ac',
+      `SM${'3'.padStart(32, '0')}`,
+    ]);
   });
 
   it('forgets SIDs recorded before any look-up could see them', async () => {
@@ -106,7 +117,11 @@ describe('memory of the messages a write created', () => {
     ]);
     // The listed message's date passes the (fake-clock) date filter; only the exclusion could stop it, and
     // the first SID was forgotten once the window had passed.
-    expect(results[2]).toMatchObject({ status: 'sent', messageSid: 'SM-first', recovered: true });
+    expect(results[2]).toMatchObject({
+      status: 'sent',
+      messageSid: 'SMad5d21e01a74142beac92e497d3f08ac',
+      recovered: true,
+    });
   });
 });
 
@@ -118,7 +133,10 @@ describe('the coordinator of a write', () => {
     let creates = 0;
     const dispatcher = instantDispatcher(() => {
       creates++;
-      return { status: 201, body: JSON.stringify(messageJson({ sid: `SM${creates}` })) };
+      return {
+        status: 201,
+        body: JSON.stringify(messageJson({ sid: `SM${String(creates).padStart(32, '0')}` })),
+      };
     });
     const destination = new TwilioDestination(baseConfig({ settings: { messageTemplate: 'Hi' } }), {
       dispatcher,

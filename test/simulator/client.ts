@@ -82,10 +82,18 @@ export function send(sim: TwilioSimulator, form: Form, options: Omit<CallOptions
   return call(sim, 'POST', messagesPath(sim), { ...options, form: { ...sender, ...form } });
 }
 
-/** Waits until `check` is true, polling every 5 ms. */
-export async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
+/**
+ * Waits until `check` is true, polling every 5 ms. The deadline only turns a condition that never comes
+ * into a clear failure; it is far above any wait a loaded machine needs.
+ */
+export async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  await waitForAsync(async () => check(), timeoutMs);
+}
+
+/** Like `waitFor`, with a check that is itself asynchronous (a request, say). */
+export async function waitForAsync(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(5);
   }

@@ -1,12 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   DEFAULT_ACCOUNT_SID,
   DEFAULT_MESSAGING_SERVICE_SID,
   startTwilioSimulator,
   type TwilioSimulator,
 } from '../../src/simulator/index.js';
-import { basic, call, messagesPath, send, waitFor } from './client.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { basic, call, messagesPath, send, waitFor, waitForAsync } from './client.js';
 
 const OTHER_SID = 'AC00000000000000000000000000000002';
 
@@ -16,33 +16,79 @@ afterEach(() => sim.close());
 
 const message = { To: '+15557654321', Body: 'x' };
 
-async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
-  const started = performance.now();
-  const result = await run();
-  return [result, performance.now() - started];
+let clock: ManualClock;
+
+beforeEach(() => {
+  clock = new ManualClock();
+});
+
+/** Starts `calls` together, waits until the simulator has all of them, then lets `ms` pass on its clock. */
+async function together<T>(calls: (() => Promise<T>)[], ms: number): Promise<T[]> {
+  const before = sim.requests.length;
+  const replies = Promise.all(calls.map((run) => run()));
+  await waitFor(() => sim.requests.length === before + calls.length);
+  clock.advance(ms);
+  return replies;
+}
+
+/** The latency each of `count` sequential requests waited, read from the timer it set. */
+async function latencies(count: number): Promise<number[]> {
+  const waits: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const reply = call(sim, 'GET', messagesPath(sim));
+    await clock.whenPending(1);
+    const [wait] = clock.pending();
+    waits.push(wait as number);
+    clock.advance(wait as number);
+    expect((await reply).status).toBe(200);
+  }
+  return waits;
 }
 
 describe('latency', () => {
   it('delays every answer by fixedMs, and by nothing once turned off', async () => {
-    sim = await startTwilioSimulator({ latency: { fixedMs: 200 } });
-    const [, slow] = await timed(() => call(sim, 'GET', messagesPath(sim)));
-    expect(slow).toBeGreaterThanOrEqual(195);
+    sim = await startTwilioSimulator({ clock, latency: { fixedMs: 200 } });
+    const slow = call(sim, 'GET', messagesPath(sim));
+    await clock.whenPending(1);
+    expect(clock.pending()).toEqual([200]);
+    clock.advance(199);
+    expect(sim.requests[0]?.status).toBeUndefined();
+    clock.advance(1);
+    expect((await slow).status).toBe(200);
     sim.configure({ latency: undefined });
-    const [, fast] = await timed(() => call(sim, 'GET', messagesPath(sim)));
-    expect(fast).toBeLessThan(150);
+    // Answered without the clock moving at all.
+    expect((await call(sim, 'GET', messagesPath(sim))).status).toBe(200);
+    expect(clock.pending()).toEqual([]);
   });
 
   it('adds seeded jitter of up to jitterMs', async () => {
-    sim = await startTwilioSimulator({ latency: { jitterMs: 60 } });
-    const times: number[] = [];
-    for (let i = 0; i < 6; i++) times.push((await timed(() => call(sim, 'GET', messagesPath(sim))))[1]);
-    expect(Math.max(...times)).toBeLessThan(150);
-    expect(Math.max(...times) - Math.min(...times)).toBeGreaterThan(5);
+    sim = await startTwilioSimulator({ clock, latency: { jitterMs: 60 } });
+    const waits = await latencies(6);
+    for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...waits)).toBeLessThan(60);
+    expect(Math.max(...waits) - Math.min(...waits)).toBeGreaterThan(5);
+    await sim.close();
+    // The same seed draws the same delays; another seed others.
+    sim = await startTwilioSimulator({ clock, latency: { jitterMs: 60 } });
+    expect(await latencies(6)).toEqual(waits);
+    await sim.close();
+    sim = await startTwilioSimulator({ clock, latency: { jitterMs: 60 }, seed: 7 });
+    expect(await latencies(6)).not.toEqual(waits);
   });
 
   it('drops the answer of a client that left while it was delayed', async () => {
-    sim = await startTwilioSimulator({ latency: { fixedMs: 150 } });
-    await expect(send(sim, message, { signal: AbortSignal.timeout(30) })).rejects.toThrow();
+    sim = await startTwilioSimulator({ clock, latency: { fixedMs: 150 } });
+    const controller = new AbortController();
+    const left = send(sim, message, { signal: controller.signal });
+    await clock.whenPending(1);
+    controller.abort();
+    await expect(left).rejects.toThrow();
+    // The simulator has seen the client leave once it counts no other request in progress.
+    sim.configure({ latency: undefined });
+    await waitForAsync(
+      async () => (await call(sim, 'GET', messagesPath(sim))).headers['twilio-concurrent-requests'] === '1',
+    );
+    clock.advance(150);
     await waitFor(() => sim.messages.length === 1);
     expect(sim.requests[0]?.status).toBeUndefined();
   });
@@ -50,30 +96,38 @@ describe('latency', () => {
 
 describe('concurrency limit', () => {
   it('answers 429 / 20429 beyond the limit, without processing the request', async () => {
-    sim = await startTwilioSimulator({ latency: { fixedMs: 100 }, concurrency: { limit: 2 } });
-    const replies = await Promise.all([send(sim, message), send(sim, message), send(sim, message)]);
+    sim = await startTwilioSimulator({ clock, latency: { fixedMs: 100 }, concurrency: { limit: 2 } });
+    const replies = await together(
+      [() => send(sim, message), () => send(sim, message), () => send(sim, message)],
+      100,
+    );
     expect(replies.map((reply) => reply.status).sort()).toEqual([201, 201, 429]);
     const refused = replies.find((reply) => reply.status === 429);
     expect(refused?.body).toMatchObject({ code: 20429, status: 429 });
     expect(refused?.headers['retry-after']).toBeUndefined();
     expect(refused?.headers['twilio-concurrent-requests']).toBe('3');
     expect(sim.messages).toHaveLength(2);
-    expect((await send(sim, message)).status).toBe(201);
+    expect((await together([() => send(sim, message)], 100))[0]?.status).toBe(201);
   });
 
   it('sends Retry-After when configured, and reports the concurrent requests', async () => {
-    sim = await startTwilioSimulator({ latency: { fixedMs: 100 }, concurrency: { limit: 1, retryAfter: 3 } });
-    const replies = await Promise.all([send(sim, message), send(sim, message)]);
+    sim = await startTwilioSimulator({
+      clock,
+      latency: { fixedMs: 100 },
+      concurrency: { limit: 1, retryAfter: 3 },
+    });
+    const replies = await together([() => send(sim, message), () => send(sim, message)], 100);
     expect(replies.map((reply) => reply.headers['retry-after'])).toContain('3');
     sim.configure({ concurrency: undefined });
-    const all = await Promise.all([send(sim, message), send(sim, message)]);
+    const all = await together([() => send(sim, message), () => send(sim, message)], 100);
     expect(all.map((reply) => reply.status)).toEqual([201, 201]);
-    // Both were in progress together; which one answers first is up to the timers.
+    // Both were in progress together; which one answers first is up to the order the timers were set.
     expect(all.map((reply) => reply.headers['twilio-concurrent-requests'])).toContain('2');
   });
 
   it('counts per account, a Messaging v1 request by the account of its credentials', async () => {
     sim = await startTwilioSimulator({
+      clock,
       latency: { fixedMs: 100 },
       concurrency: { limit: 1 },
       accounts: [
@@ -85,17 +139,23 @@ describe('concurrency limit', () => {
     const service = `/v1/Services/MG${DEFAULT_ACCOUNT_SID.slice(2)}`;
     const keyAuth = basic(`SK${DEFAULT_ACCOUNT_SID.slice(2)}`, 'a');
     const own = { ...message, From: '+15005550006' };
-    const separate = await Promise.all([
-      send(sim, own),
-      call(sim, 'GET', other, { auth: basic(OTHER_SID, 'b') }),
-    ]);
+    const separate = await together(
+      [() => send(sim, own), () => call(sim, 'GET', other, { auth: basic(OTHER_SID, 'b') })],
+      100,
+    );
     expect(separate.map((reply) => reply.status)).toEqual([201, 200]);
-    const shared = await Promise.all([send(sim, own), call(sim, 'GET', service, { auth: keyAuth })]);
+    const shared = await together(
+      [() => send(sim, own), () => call(sim, 'GET', service, { auth: keyAuth })],
+      100,
+    );
     expect(shared.filter((reply) => reply.status === 429)).toHaveLength(1);
-    const anonymous = await Promise.all([
-      call(sim, 'GET', service, { auth: null }),
-      call(sim, 'GET', service, { auth: basic('nobody', 'x') }),
-    ]);
+    const anonymous = await together(
+      [
+        () => call(sim, 'GET', service, { auth: null }),
+        () => call(sim, 'GET', service, { auth: basic('nobody', 'x') }),
+      ],
+      100,
+    );
     expect(anonymous.map((reply) => reply.status)).toEqual([401, 401]);
   });
 });
@@ -137,15 +197,19 @@ describe('per-sender pace', () => {
 
   it('sends each message when its sender’s queue reaches it', async () => {
     sim = await startTwilioSimulator({
+      clock,
       lifecycle: { sentAfterMs: 0, deliveredAfterMs: 10_000 },
       pace: { segmentsPerSecond: 5 },
     });
     await send(sim, message);
     await send(sim, message);
     // One segment takes 200 ms at 5 per second: the first is sent at 200 ms, the second at 400 ms.
-    await sleep(300);
+    clock.advance(300);
     expect(sim.messages.map((m) => m.status)).toEqual(['sent', 'queued']);
-    await waitFor(() => sim.messages[1]?.status === 'sent');
+    clock.advance(99);
+    expect(sim.messages[1]?.status).toBe('queued');
+    clock.advance(1);
+    expect(sim.messages[1]?.status).toBe('sent');
   });
 });
 

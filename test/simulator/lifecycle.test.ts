@@ -1,6 +1,5 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { deliveryOutcome } from '../../src/delivery/outcome.js';
 import { verifyTwilioSignature } from '../../src/signature.js';
@@ -9,6 +8,7 @@ import {
   startTwilioSimulator,
   type TwilioSimulator,
 } from '../../src/simulator/index.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { call, send, waitFor } from './client.js';
 import { schemaErrors } from './oai-schema.js';
 
@@ -125,7 +125,9 @@ describe('status progression', () => {
   });
 
   it('gives a pooled message its sender and segment count when it leaves the queue', async () => {
+    const clock = new ManualClock();
     sim = await startTwilioSimulator({
+      clock,
       lifecycle: { sentAfterMs: 80, deliveredAfterMs: 5 },
       accounts: [
         {
@@ -152,7 +154,8 @@ describe('status progression', () => {
       ['accepted', null, '0'],
       ['accepted', null, '0'],
     ]);
-    await waitFor(() => sim.messages.every((m) => m.status === 'delivered'));
+    clock.advance(85);
+    expect(sim.messages.map((m) => m.status)).toEqual(['delivered', 'delivered']);
     expect(sim.messages.map((m) => [m.from, m.num_segments])).toEqual([
       ['+18885550100', '1'],
       [null, '1'],
@@ -163,20 +166,26 @@ describe('status progression', () => {
   });
 
   it('leaves messages queued with lifecycle: false', async () => {
-    sim = await startTwilioSimulator({ lifecycle: false });
+    const clock = new ManualClock();
+    sim = await startTwilioSimulator({ clock, lifecycle: false });
     await send(sim, { To: '+15557654321', Body: 'x', StatusCallback: 'http://127.0.0.1:9/cb' });
-    await sleep(30);
+    expect(clock.pending()).toEqual([]);
+    clock.advance(86_400_000);
     expect(sim.messages[0]?.status).toBe('queued');
     expect(sim.callbacks).toHaveLength(0);
   });
 
   it('uses the default timing (sent after 100 ms) when lifecycle is set back to undefined', async () => {
-    sim = await startTwilioSimulator({ lifecycle: false });
+    const clock = new ManualClock();
+    sim = await startTwilioSimulator({ clock, lifecycle: false });
     sim.configure({ lifecycle: undefined });
     await send(sim, { To: '+15557654321', Body: 'x' });
-    await sleep(60);
+    expect(clock.pending()).toEqual([100]);
+    clock.advance(99);
     expect(sim.messages[0]?.status).toBe('queued');
-    await waitFor(() => sim.messages[0]?.status === 'sent');
+    clock.advance(1);
+    expect(sim.messages[0]?.status).toBe('sent');
+    expect(clock.pending()).toEqual([400]);
   });
 });
 
@@ -251,9 +260,11 @@ describe('status callbacks', () => {
 
   it('signs with the Auth Token current when the callback is sent', async () => {
     receiver = await startReceiver();
-    sim = await startTwilioSimulator({ lifecycle: { sentAfterMs: 40, deliveredAfterMs: 5 } });
+    const clock = new ManualClock();
+    sim = await startTwilioSimulator({ clock, lifecycle: { sentAfterMs: 40, deliveredAfterMs: 5 } });
     await send(sim, { To: '+15557654321', Body: 'x', StatusCallback: `${receiver.url}/cb` });
     sim.configure({ authToken: 'rotated' });
+    clock.advance(45);
     await waitFor(() => receiver?.posts.length === 2);
     const post = receiver.posts[0] as Post;
     const signature = post.headers['x-twilio-signature'] as string;
@@ -314,19 +325,21 @@ describe('status callbacks', () => {
     sim = await startTwilioSimulator({ lifecycle: { sentAfterMs: 5, deliveredAfterMs: 5 } });
     await send(sim, { To: '+15557654321', Body: 'x', StatusCallback: `${receiver.url}/cb` });
     await waitFor(() => receiver?.posts.length === 1 && sim.messages[0]?.status === 'delivered');
+    // close() resolves once the chain has ended: the hung post aborted, the queued one never sent.
     await sim.close();
-    await waitFor(() => sim.callbacks[0]?.error !== undefined);
     expect(sim.callbacks[0]?.error).toMatch(/abort/i);
-    await sleep(20);
     expect(sim.callbacks).toHaveLength(1);
     expect(receiver.posts).toHaveLength(1);
   });
 
   it('clears lifecycle timers on close', async () => {
-    sim = await startTwilioSimulator({ lifecycle: { sentAfterMs: 40, deliveredAfterMs: 5 } });
+    const clock = new ManualClock();
+    sim = await startTwilioSimulator({ clock, lifecycle: { sentAfterMs: 40, deliveredAfterMs: 5 } });
     await send(sim, { To: '+15557654321', Body: 'x' });
+    expect(clock.pending()).toEqual([40]);
     await sim.close();
-    await sleep(80);
+    expect(clock.pending()).toEqual([]);
+    clock.advance(80);
     expect(sim.messages[0]?.status).toBe('queued');
   });
 });
