@@ -296,6 +296,6 @@ await main();
  */
 async function sectionsOfOtherBenchmarks(page: URL): Promise<string> {
   const previous = await readFile(page, 'utf8').catch(() => '');
-  const kept = previous.match(/<!-- ([\w:-]+):start -->[\s\S]*?<!-- \1:end -->/g) ?? [];
+  const kept = previous.match(/<!-- ([\w:-]+):start[^>]*-->[\s\S]*?<!-- \1:end -->/g) ?? [];
   return kept.map((section) => `\n${section}\n`).join('');
 }

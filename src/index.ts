@@ -71,6 +71,7 @@ export {
   type RequestEnd,
   SEGMENT_RATE_PRESETS,
 } from './send/index.js';
+export type { Claim, LeaseOptions, Ledger, LedgerKey } from './send/ledger.js';
 export {
   computeBodySHA256,
   computeTwilioSignature,

@@ -4,3 +4,4 @@
  */
 export type { RedisClientLike } from './client-adapter.js';
 export { RedisCoordinator, type RedisCoordinatorOptions } from './coordinator.js';
+export { RedisLedger, type RedisLedgerOptions } from './ledger.js';

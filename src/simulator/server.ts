@@ -102,6 +102,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
   if (fault === undefined) return send(state, exchange, answer);
   // The request was processed (a message may now exist), but the client is told otherwise.
   if (fault.kind === 'reset_after_create') return reset(exchange);
+  if (fault.kind === 'created_then_hang') return;
   return send(state, exchange, twilioError(500, 20500, 'Internal Server Error'));
 }
 
