@@ -2,6 +2,8 @@
  * `TwilioDestination`, the public face of the package: it validates, composes the template, message
  * builder, client and sender, and does nothing else itself.
  */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Agent, type Dispatcher } from 'undici';
 import { createClient, type TwilioClient } from './client.js';
 import { columnIssues, firstRowColumns, recipientColumnIssue } from './columns.js';
@@ -35,6 +37,8 @@ import {
 } from './preview.js';
 import { classifySender } from './recipient.js';
 import { InProcessCoordinator, sendRows } from './send/index.js';
+import { RowKeys } from './send/row-key.js';
+import { checkRunId, ledgerRun } from './send/row-ledger.js';
 import { checkSyncMode } from './sync-modes.js';
 import type {
   Credentials,
@@ -67,6 +71,8 @@ export class TwilioDestination {
   readonly #config: unknown;
   readonly #options: unknown;
   #dispatcher: Dispatcher | undefined;
+  /** This worker's id in a ledger's claims: host, process and this destination. */
+  readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   /** Keeps the configuration; does no I/O and never throws. Problems surface in validation and `write`. */
   constructor(config: DestinationConfig, options: DestinationOptions = {}) {
@@ -139,12 +145,23 @@ export class TwilioDestination {
     options: WriteOptions = {},
   ): AsyncGenerator<RowResult> {
     const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
+    const runIssues = checkRunId(resolved.ledger, options.runId);
+    if (runIssues.length > 0) throw new ConfigError(runIssues);
+    const { ledger } = resolved;
     const context = {
       client: this.#client(config.credentials, resolved),
       accountSid: config.credentials.accountSid,
       // The default budget is this write's own, as if the write were alone on the account.
       coordinator: resolved.coordinator ?? new InProcessCoordinator(resolved),
       options: resolved,
+      ledger:
+        ledger &&
+        ledgerRun(ledger, {
+          accountSid: config.credentials.accountSid,
+          runId: options.runId as string,
+          owner: this.#owner,
+          leaseMs: ledger.leaseMs ?? resolved.timeoutMs + 5000,
+        }),
     };
     // A first row without the recipient's column means the mapping (or the file) is wrong for every row:
     // each row then fails `config_error` with that one message, and no request is made.
@@ -158,7 +175,10 @@ export class TwilioDestination {
       }
       return wrongColumns === undefined ? buildMessage(row, index, plan) : { ok: false, error: wrongColumns };
     };
-    return sendRows(rows, build, context, options.signal);
+    if (ledger === undefined) return sendRows(rows, build, context, options.signal);
+    // With a ledger, every row carries its key (and a key seen earlier in this write is refused).
+    const keys = new RowKeys(plan.mapping.key);
+    return sendRows(rows, (row, index) => keys.key(row, build(row, index), index), context, options.signal);
   }
 
   /**

@@ -58,6 +58,7 @@ export type {
   PreviewWarning,
   PreviewWarningCode,
 } from './preview.js';
+export type { Claim, LeaseOptions, Ledger, LedgerKey } from './seams/ledger.js';
 export type { Encoding } from './segments.js';
 export {
   type Coordinator,

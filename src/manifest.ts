@@ -107,6 +107,14 @@ const DESTINATION_FIELDS: readonly DestinationField[] = [
     required: false,
     schema: HTTP_URL,
   },
+  {
+    name: 'key',
+    title: 'Idempotency key',
+    description:
+      "The row's idempotency key, usually the model's primary key: with a ledger and a run id, each key is texted at most once per run, across re-runs and crashes. Unmapped, a row is keyed by a hash of its message (recipient, sender, content, media).",
+    required: false,
+    schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'number' }] },
+  },
 ];
 
 function deepFreeze<T>(value: T): T {

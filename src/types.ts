@@ -105,6 +105,11 @@ export interface FieldMapping {
   media_url?: string;
   /** The column holding the row's status callback URL. */
   status_callback?: string;
+  /**
+   * The column holding the row's idempotency key (the engine's primary key): with a ledger, each key is
+   * texted at most once per run id. Unmapped, a row's key is a hash of its message.
+   */
+  key?: string;
 }
 
 /** The first argument of `new TwilioDestination(…)`. */
@@ -235,6 +240,14 @@ export interface SentRowResult {
    * the duplicate check found the message it had created: the row was not sent again.
    */
   recovered?: true;
+  /**
+   * `true` when an earlier write of the same run id (see `options.ledger`) had already sent this row: no
+   * request was made (`attempts: 0`), `messageSid` is the stored one, and `twilioStatus` is `unknown` (the
+   * ledger keeps the SID, not the status).
+   */
+  alreadySent?: true;
+  /** With `alreadySent`: when the ledger recorded the send (ISO 8601). */
+  sentAt?: string;
 }
 
 /** A row that did not become a message (or may have, see `error.possiblySent`). */
@@ -270,4 +283,11 @@ export interface WriteOptions {
    * @default 'insert'
    */
   mode?: SyncMode;
+  /**
+   * This run's id, with `options.ledger`: a write with the same run id (a re-run after a crash, or another
+   * worker's share of the same rows) sends no row that a write of that run already sent. Required with a
+   * ledger, refused without one.
+   * @example { runId: 'campaign-2026-12-02' }
+   */
+  runId?: string;
 }

@@ -73,6 +73,13 @@ describe('manifest', () => {
         expect.objectContaining({ name: 'body', required: false }),
         expect.objectContaining({ name: 'media_url', required: false }),
         expect.objectContaining({ name: 'status_callback', required: false }),
+        expect.objectContaining({
+          name: 'key',
+          title: 'Idempotency key',
+          required: false,
+          description: expect.stringMatching(/^The row's idempotency key/),
+          schema: { anyOf: [{ type: 'string', minLength: 1 }, { type: 'number' }] },
+        }),
       ],
       batchSize: 1,
       credentialsSchema: undefined,

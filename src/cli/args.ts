@@ -70,6 +70,10 @@ export interface CliOptions {
   retries?: number;
   /** `--timeout`, in milliseconds per request (send). */
   timeout?: number;
+  /** `--ledger PATH` / `--no-ledger` (send): the SQLite ledger's file, or `false` for none. */
+  ledger?: string | false;
+  /** `--run-id NAME` (send): the run id, instead of one derived from the file and settings. */
+  runId?: string;
   /** `--wait`, in milliseconds (status). */
   wait?: number;
   /** `--interval`, in milliseconds (status). */
@@ -205,6 +209,12 @@ function sendFlags(command: Command): Command {
     .option('--segments-per-second <n>', "pace sends to the sender's rate in segments per second", toNumber)
     .option('--retries <n>', 'retries of a 429, 5xx or network failure (default 3)', toNumber)
     .option('--timeout <ms>', 'per request (default 30000)', toNumber)
+    .option(
+      '--ledger <path>',
+      'SQLite file remembering sent rows, so a re-run resumes (default .twilio-destination/ledger.db)',
+    )
+    .option('--no-ledger', 'remember nothing: running the command again sends every row again')
+    .option('--run-id <name>', 'the run these rows belong to (default: derived from the file and settings)')
     .option('--to <number>', "send only the first row's message, to this test number (e.g. your own)")
     .option('--yes', 'do not ask for confirmation (it is asked only on a terminal)')
     .option(

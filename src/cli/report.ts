@@ -2,7 +2,9 @@
  * The CLI's human-readable text: problems named by the flag or environment variable that sets them,
  * validation reports, and the summaries printed after a preview or a send. Pure functions returning lines.
  */
+
 import type { RowError, RowResult, ValidationIssue, ValidationResult } from '../index.js';
+import { alreadySentLine } from './ledger.js';
 import type { Duplicates, Scan } from './scan.js';
 
 /** Where each configuration field comes from on the command line. */
@@ -150,6 +152,10 @@ export interface SendTally {
   segments: number;
   /** The first few failures, as lines. */
   firstFailures: string[];
+  /** Rows an earlier run with the same ledger and run id had sent. */
+  alreadySent: number;
+  /** The earliest time one of those was sent (ISO 8601). */
+  firstSentAt?: string;
 }
 
 const FAILURES_SHOWN = 5;
@@ -164,6 +170,7 @@ export function newTally(): SendTally {
     retryable: 0,
     segments: 0,
     firstFailures: [],
+    alreadySent: 0,
   };
 }
 
@@ -173,6 +180,15 @@ export function countResult(tally: SendTally, result: RowResult, line: number): 
   if (result.status === 'sent') {
     tally.sent++;
     tally.segments += result.segments ?? 0;
+    if (result.alreadySent === true) {
+      tally.alreadySent++;
+      if (
+        result.sentAt !== undefined &&
+        (tally.firstSentAt === undefined || result.sentAt < tally.firstSentAt)
+      ) {
+        tally.firstSentAt = result.sentAt;
+      }
+    }
     return;
   }
   const { error } = result;
@@ -206,6 +222,7 @@ export function sendSummary(tally: SendTally, end: SendEnd): string[] {
   lines.push(
     `Sent ${tally.sent} of ${count(tally.rows, 'row')}${failed > 0 ? `; ${failed} failed (${byCode(tally.failedByCode)})` : ''}.`,
   );
+  if (tally.alreadySent > 0) lines.push(alreadySentLine(tally.alreadySent, tally.firstSentAt));
   if (failed > 0) lines.push(...tally.firstFailures);
   if (tally.possiblySent > 0) {
     lines.push(

@@ -77,8 +77,13 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
     }
   }
   const origins = withOrigins(guardRows(checked(), state, stop), options.key);
+  const runId = await session.runId();
   // Throws ConfigError here, before any file is read or written.
-  const results = destination.stream(origins.rows, { signal: controller.signal, mode: 'insert' });
+  const results = destination.stream(origins.rows, {
+    signal: controller.signal,
+    mode: 'insert',
+    ...(runId === undefined ? {} : { runId }),
+  });
   let total: number | undefined;
   if (source.file !== undefined) {
     const scan = await scanRows(destination, source, line, () => undefined);

@@ -14,6 +14,7 @@ import {
 } from '../index.js';
 import { startTwilioSimulator, TWILIO_TEST_SENDER, type TwilioSimulator } from '../simulator/index.js';
 import type { CliOptions, CommandLine } from './args.js';
+import { cliLedger } from './ledger.js';
 
 /** A usage problem found after commander's parsing (an unreadable file, a missing format): exit code 2. */
 export class UsageError extends Error {
@@ -160,7 +161,9 @@ export interface Session {
   progress: { onProgress?: (progress: Progress) => void };
   /** Lines for stderr before the command runs: the simulation banner, notes on ignored variables. */
   notices: string[];
-  /** Closes the destination's connections and the simulator. */
+  /** The run id `send` passes with its ledger (reading the rows file); `undefined` without one. */
+  runId: () => Promise<string | undefined>;
+  /** Closes the destination's connections, the ledger and the simulator. */
   close(): Promise<void>;
 }
 
@@ -192,21 +195,26 @@ export async function openSession(
   // The embedded simulator is on this machine: never through a proxy.
   const proxy = simulator === undefined ? proxyFromEnv(env) : undefined;
   if (proxy !== undefined) notices.push(proxy.notice);
-  const destination = new TwilioDestination(
-    destinationConfig(options, template, credentials.credentials),
-    destinationOptions(
+  const config = destinationConfig(options, template, credentials.credentials);
+  const ledger = cliLedger(line, config);
+  if (ledger.ledger === undefined && ledger.note !== undefined) notices.push(ledger.note);
+  const destination = new TwilioDestination(config, {
+    ...destinationOptions(
       options,
       simulator?.url ?? options.apiBaseUrl,
       (p) => progress.onProgress?.(p),
       proxy?.dispatcher,
     ),
-  );
+    ...(ledger.ledger === undefined ? {} : { ledger: ledger.ledger }),
+  });
   return {
     destination,
     progress,
     notices,
+    runId: ledger.ledger === undefined ? async () => undefined : ledger.runId,
     async close() {
       await destination.close();
+      await ledger.ledger?.close();
       await proxy?.dispatcher.close();
       await simulator?.close();
     },

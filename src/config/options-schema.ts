@@ -6,6 +6,7 @@ import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
 import type { Coordinator } from '../seams/coordinator.js';
+import type { Ledger } from '../seams/ledger.js';
 import { DEFAULT_RETRY } from './defaults.js';
 import type { Progress } from './options.js';
 import { fn, nonNegativeInt, text } from './zod-helpers.js';
@@ -67,6 +68,21 @@ export const optionsSchema = z
           }),
         ],
         { error: 'true, false or an object' },
+      )
+      .optional(),
+    ledger: z
+      .custom<Ledger>(
+        (v) =>
+          v !== null &&
+          typeof v === 'object' &&
+          ['open', 'claim', 'renew', 'markSent', 'release', 'close'].every(
+            (method) => typeof (v as Record<string, unknown>)[method] === 'function',
+          ),
+        {
+          params: { code: 'invalid_type' },
+          message:
+            'must be a Ledger (open, claim, renew, markSent, release and close), such as a SqliteLedger from twilio-destination/sqlite',
+        },
       )
       .optional(),
     logger: z

@@ -5,6 +5,7 @@
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
 import type { Coordinator } from '../seams/coordinator.js';
+import type { Ledger } from '../seams/ledger.js';
 
 /** Waits `ms`; rejects with the signal's reason when it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -130,6 +131,13 @@ export interface DestinationOptions {
    */
   duplicateCheck?: boolean | Partial<DuplicateCheckPolicy>;
   /**
+   * Exactly once across runs: a durable record of each row's claim and SID, so that a re-run of the same
+   * write (same `runId`) texts nobody twice. Needs `write(rows, { runId })`. See `twilio-destination/sqlite`,
+   * `/postgres` and `/redis`.
+   * @example { ledger: new SqliteLedger({ path: '.twilio-destination/ledger.db' }) }
+   */
+  ledger?: Ledger;
+  /**
    * Receives one line per request (method, path, status, time, request id) and one per row outcome. Never a
    * secret: no header, token or key secret is logged. Silent by default.
    * @example { logger: console }
@@ -162,6 +170,8 @@ export interface ResolvedOptions {
   onProgress: ((progress: Progress) => void) | undefined;
   dispatcher: Dispatcher | undefined;
   duplicateCheck: DuplicateCheckPolicy | undefined;
+  /** `undefined`: no ledger (nothing is remembered across writes). */
+  ledger: Ledger | undefined;
   /** `undefined`: silent. */
   logger: Logger | undefined;
   sleep: Sleep;

@@ -109,6 +109,7 @@ export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
               ...DEFAULT_DUPLICATE_CHECK,
               ...(o.duplicateCheck === true ? {} : stripUndefined(o.duplicateCheck ?? {})),
             } as DuplicateCheckPolicy),
+      ledger: o.ledger,
       logger: callbacks.logger,
       sleep: o.sleep ?? defaultSleep,
       coordinator: o.coordinator,

@@ -167,6 +167,7 @@ export const mappingSchema = z.strictObject({
   body: column.optional(),
   media_url: column.optional(),
   status_callback: column.optional(),
+  key: column.optional(),
 });
 
 /** The whole first argument of `new TwilioDestination(…)`, for this input. */

@@ -7,7 +7,9 @@
 
 /** Which row of which run. */
 export interface LedgerKey {
+  /** The account the messages are sent on. */
   accountSid: string;
+  /** `write`'s `runId`. */
   runId: string;
   /** `mapping.key`'s value, or a hash of the message when no key column is mapped. */
   rowKey: string;
@@ -24,16 +26,40 @@ export interface LeaseOptions {
 /** What a claim found. */
 export type Claim =
   /** No record: a `pending` claim is now stored, ours, with `firstAttemptAt` = now. Send. */
-  | { state: 'claimed'; firstAttemptAt: number }
+  | {
+      /** Ours, new. */
+      state: 'claimed';
+      /** Now, on the store's clock (epoch ms). */
+      firstAttemptAt: number;
+    }
   /**
    * A `pending` claim whose lease ran out (its worker died): it is now ours (owner and lease replaced,
    * `firstAttemptAt` kept). Settle it with the duplicate check from `firstAttemptAt` before sending.
    */
-  | { state: 'taken_over'; firstAttemptAt: number }
+  | {
+      /** Ours, taken from a worker whose lease ran out. */
+      state: 'taken_over';
+      /** When the first worker claimed the row (epoch ms): the duplicate check looks from here. */
+      firstAttemptAt: number;
+    }
   /** Already sent: report it, make no request. */
-  | { state: 'sent'; messageSid: string; sentAt: number }
+  | {
+      /** Sent by an earlier write of the run. */
+      state: 'sent';
+      /** The stored Message SID. */
+      messageSid: string;
+      /** When it was recorded (epoch ms). */
+      sentAt: number;
+    }
   /** `pending` and still leased by a live worker (`owner`): do not send now; retry later. */
-  | { state: 'held'; owner: string; leaseExpiresAt: number };
+  | {
+      /** Another worker's, still leased. */
+      state: 'held';
+      /** That worker. */
+      owner: string;
+      /** When its lease runs out unless renewed (epoch ms). */
+      leaseExpiresAt: number;
+    };
 
 /** A durable record of claimed and sent rows. */
 export interface Ledger {
@@ -66,4 +92,12 @@ export class LedgerUnavailableError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** `renew` found the claim no longer ours: its lease ran out and another worker took the row over. */
+export function claimLost(ledger: string, key: LedgerKey): LedgerUnavailableError {
+  return new LedgerUnavailableError(
+    ledger,
+    `${ledger}: the claim on row key "${key.rowKey}" is no longer held by this worker (its lease ran out and another worker took the row over)`,
+  );
 }

@@ -54,6 +54,11 @@ export interface RowToSend {
   index: number;
   /** Segments charged to the sender's budget on the first attempt. */
   segments: number;
+  /**
+   * With a ledger: awaited after each wait, before the next attempt (the claim's renewal); a rejection (a
+   * `LedgerUnavailableError`) ends the row through `#failed`, not sent again.
+   */
+  beforeRetry?: () => Promise<void>;
 }
 
 /** The result, and for a batch-ending answer what every remaining row reports. */
@@ -79,6 +84,19 @@ export function sendRow(row: RowToSend, context: RowContext): Promise<Outcome> {
   return new RowSend(row, context).run();
 }
 
+/**
+ * The duplicate check alone, from `sinceMs`, with look-up permits: for a row whose claim the ledger took
+ * over from a dead worker. The message found, `undefined` when proven absent; rejects when it cannot tell.
+ */
+export function findRowMessage(
+  row: RowToSend,
+  context: RowContext,
+  sinceMs: number,
+  policy: DuplicateCheckPolicy,
+): Promise<MessageResource | undefined> {
+  return new RowSend(row, context).find(sinceMs, policy);
+}
+
 class RowSend {
   readonly #row: RowToSend;
   readonly #context: RowContext;
@@ -102,6 +120,7 @@ class RowSend {
    * 2. After them, on the step: `sent` is `markSent` before the outcome is returned; a failure whose error
    *    is not `possiblySent` is `release`d (proven unsent).
    * 3. In `#waitBeforeRetry`, `renew` while the row waits to retry.
+   * (`ledgered-send.ts` does 1 and 2 around this, and passes 3 in as `beforeRetry`.)
    */
   async run(): Promise<Outcome> {
     const { retry } = this.#context.options;
@@ -172,26 +191,32 @@ class RowSend {
 
   /** The duplicate check: the message found (`sent`, recovered), a failed look-up, or `undefined`: not created. */
   async #lookUp(original: unknown, policy: DuplicateCheckPolicy): Promise<Step | undefined> {
-    const { client, accountSid, created, options, signal } = this.#context;
+    const { signal } = this.#context;
     try {
-      const found = await findCreatedMessage(
-        {
-          client,
-          accountSid,
-          request: this.#row.request,
-          sinceMs: this.#firstAttemptAt,
-          exclude: created,
-          policy,
-          maxWaitMs: options.retry.maxRetryAfterMs,
-          sleep: options.sleep,
-          acquire: () => this.#permit('lookup', 0),
-        },
-        signal,
-      );
+      const found = await this.find(this.#firstAttemptAt, policy);
       return found && { kind: 'sent', message: found, requestId: undefined, recovered: true };
     } catch (lookupError) {
       return { kind: 'failed', failure: lookupFailure(original, lookupError, this.#row.index, signal) };
     }
+  }
+
+  /** Looks for the row's message created since `sinceMs`; rejects when the look-up fails. */
+  find(sinceMs: number, policy: DuplicateCheckPolicy): Promise<MessageResource | undefined> {
+    const { client, accountSid, created, options, signal } = this.#context;
+    return findCreatedMessage(
+      {
+        client,
+        accountSid,
+        request: this.#row.request,
+        sinceMs,
+        exclude: created,
+        policy,
+        maxWaitMs: options.retry.maxRetryAfterMs,
+        sleep: options.sleep,
+        acquire: () => this.#permit('lookup', 0),
+      },
+      signal,
+    );
   }
 
   async #waitBeforeRetry(): Promise<void> {
@@ -202,6 +227,8 @@ class RowSend {
     } finally {
       retrying(-1);
     }
+    // The ledger's claim is renewed now, so that the next request starts with a whole lease ahead of it.
+    await this.#row.beforeRetry?.();
   }
 
   /**

@@ -10,9 +10,20 @@ import { type BuildResult, messageSegments } from '../message.js';
 import type { Coordinator, CoordinatorUnavailableError } from '../seams/coordinator.js';
 import type { RowError, RowResult } from '../types.js';
 import { CreatedMessages } from './created.js';
+import { sendLedgered } from './ledgered-send.js';
 import { ProgressCounter } from './progress.js';
+import type { KeyedBuildResult } from './row-key.js';
+import type { LedgerRun } from './row-ledger.js';
 import { abortedBeforeStart, toFailure } from './row-outcome.js';
-import { asUnavailable, type Outcome, type RowContext, type RowOptions, sendRow } from './send-row.js';
+import {
+  asUnavailable,
+  findRowMessage,
+  type Outcome,
+  type RowContext,
+  type RowOptions,
+  type RowToSend,
+  sendRow,
+} from './send-row.js';
 
 /** The options a write reads (a `ResolvedOptions` has them all: it is passed as it is). */
 export interface SendOptions extends RowOptions {
@@ -34,6 +45,8 @@ export interface SendContext {
   options: SendOptions;
   /** At most one progress report per this many ms (and one at the end). @default 500 */
   progressIntervalMs?: number;
+  /** The write's ledger; `undefined`: none (rows then carry no key). */
+  ledger?: LedgerRun | undefined;
 }
 
 /**
@@ -46,7 +59,7 @@ const YIELD_EVERY = 1024;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** Turns a row into its message, or its local failure. */
-export type BuildRow = (row: unknown, index: number) => BuildResult;
+export type BuildRow = (row: unknown, index: number) => BuildResult | KeyedBuildResult;
 
 /** One row's place in the output order. */
 interface Slot {
@@ -236,10 +249,23 @@ class Scheduler {
         : (built.segments ?? messageSegments(built.request)).segments;
     const slot: Slot = { startedAt: options.now() };
     this.#progress.inFlight++;
-    // sendRow never rejects: every failure becomes the row's result.
-    void sendRow({ request: built.request, index, segments }, this.#row).then((outcome) =>
-      this.#finish(slot, outcome),
-    );
+    const toSend: RowToSend = { request: built.request, index, segments };
+    const { ledger } = this.#context;
+    const { duplicateCheck } = options;
+    // sendRow and sendLedgered never reject: every failure becomes the row's result.
+    const sending =
+      ledger !== undefined && 'rowKey' in built
+        ? sendLedgered(
+            {
+              index,
+              rowKey: built.rowKey,
+              send: (beforeRetry) => sendRow({ ...toSend, beforeRetry }, this.#row),
+              lookUp: duplicateCheck && ((since) => findRowMessage(toSend, this.#row, since, duplicateCheck)),
+            },
+            ledger,
+          )
+        : sendRow(toSend, this.#row);
+    void sending.then((outcome) => this.#finish(slot, outcome));
     return slot;
   }
 

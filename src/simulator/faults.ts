@@ -13,6 +13,8 @@ import type { SimulatorState } from './state.js';
  * - `'reset_after_create'`: the request is processed (the message exists), then the connection is reset.
  * - `'hang'`: no answer at all, until the client gives up or the simulator closes.
  * - `'created_then_500'`: the request is processed (the message exists), but the answer is a 500.
+ * - `'created_then_hang'`: the request is processed (the message exists), and the answer is held until the
+ *   client gives up or the simulator closes: the moment a worker killed now loses a created message's SID.
  */
 export type FaultKind =
   | '500'
@@ -21,7 +23,8 @@ export type FaultKind =
   | 'reset_before_create'
   | 'reset_after_create'
   | 'hang'
-  | 'created_then_500';
+  | 'created_then_500'
+  | 'created_then_hang';
 
 /** A fault to apply to one request. */
 export interface Fault {
@@ -91,7 +94,7 @@ export interface RandomFaults {
   retryAfter?: number | string;
 }
 
-/** Kinds of random faults when `kinds` is not given: `hang` is left out because it stalls a client. */
+/** Kinds of random faults when `kinds` is not given: the hangs are left out because they stall a client. */
 export const DEFAULT_RANDOM_KINDS: readonly FaultKind[] = [
   '500',
   '503',
@@ -103,7 +106,7 @@ export const DEFAULT_RANDOM_KINDS: readonly FaultKind[] = [
 
 /** Faults applied after the request was processed: the message exists although the client sees an error. */
 export function isAfterProcessing(kind: FaultKind): boolean {
-  return kind === 'reset_after_create' || kind === 'created_then_500';
+  return kind === 'reset_after_create' || kind === 'created_then_500' || kind === 'created_then_hang';
 }
 
 /**

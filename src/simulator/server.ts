@@ -57,7 +57,13 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
     at: new Date(state.clock.now()),
   };
   if (form !== undefined) recorded.form = form;
-  if (state.record) state.requests.push(recorded);
+  if (state.record) {
+    state.requests.push(recorded);
+    // With `at`, how long the request was in progress: in-flight counts over time (coordinator tests).
+    res.once('close', () => {
+      recorded.endedAt = new Date(state.clock.now());
+    });
+  }
 
   const route = matchRoute(state, { method, path: url.pathname, query, form });
   const exchange: Exchange = {
@@ -96,6 +102,7 @@ async function handle(state: SimulatorState, req: IncomingMessage, res: ServerRe
   if (fault === undefined) return send(state, exchange, answer);
   // The request was processed (a message may now exist), but the client is told otherwise.
   if (fault.kind === 'reset_after_create') return reset(exchange);
+  if (fault.kind === 'created_then_hang') return;
   return send(state, exchange, twilioError(500, 20500, 'Internal Server Error'));
 }
 

@@ -208,6 +208,8 @@ export interface RecordedRequest {
   form?: Record<string, string | string[]>;
   /** When the request arrived. */
   at: Date;
+  /** When its answer was sent or its connection closed; absent while in progress. */
+  endedAt?: Date;
   /** The HTTP status answered; absent while in progress, and for resets and hangs. */
   status?: number;
   /** The fault applied to this request, if any. */

@@ -69,6 +69,17 @@ describe('scripted faults', () => {
     expect(sim.messages).toHaveLength(1);
   });
 
+  it('creates the message, then holds the answer until the client gives up ("created then hang")', async () => {
+    sim = await startTwilioSimulator({ faults: [{ nth: 1, kind: 'created_then_hang' }] });
+    const controller = new AbortController();
+    const sending = send(sim, message, { signal: controller.signal });
+    await expect.poll(() => sim.messages.length).toBe(1);
+    controller.abort();
+    await expect(sending).rejects.toThrow();
+    expect([sim.requests[0]?.fault, sim.requests[0]?.status]).toEqual(['created_then_hang', undefined]);
+    expect((await send(sim, message)).status).toBe(201);
+  });
+
   it('hangs until the client gives up, then serves that client’s next connection', async () => {
     sim = await startTwilioSimulator({ faults: [{ nth: 1, kind: 'hang' }] });
     const controller = new AbortController();

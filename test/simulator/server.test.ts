@@ -120,6 +120,18 @@ describe('connections', () => {
   });
 });
 
+describe('recorded requests', () => {
+  it('records when each request ended, after it arrived and after its latency', async () => {
+    const sim = await start({ lifecycle: false, latency: { fixedMs: 30 } });
+    await send(sim, { To: '+15557654321', Body: 'x' });
+    // The answer is written before the response closes: wait for the close the server records.
+    await expect.poll(() => sim.requests[0]?.endedAt).toBeInstanceOf(Date);
+    const { at, endedAt } = sim.requests[0] as { at: Date; endedAt: Date };
+    // Whole milliseconds on both sides: allow one for rounding.
+    expect(endedAt.getTime() - at.getTime()).toBeGreaterThanOrEqual(29);
+  });
+});
+
 describe('close()', () => {
   it('closes with open keep-alive sockets and a hung request, failing the hung request', async () => {
     const sim = await start({ faults: [{ nth: 1, kind: 'hang' }] });
