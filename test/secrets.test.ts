@@ -247,3 +247,67 @@ describe('every form of the credentials, in every field copied from an answer', 
     },
   );
 });
+
+describe('every form of the credentials, in a polled message status', () => {
+  const SID = `SM${'a'.repeat(32)}`;
+  const path = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages/${SID}.json`;
+
+  it.each(credentialSets)(
+    'is redacted from free text and refused in shaped fields (%s)',
+    async (_name, credentials) => {
+      const user = 'authToken' in credentials ? ACCOUNT_SID : API_KEY_SID;
+      const password = 'authToken' in credentials ? AUTH_TOKEN : API_KEY_SECRET;
+      const echoes = forms(user, password);
+      const all = Object.values(echoes).join(' | ');
+      const destination = new TwilioDestination(baseConfig({ credentials }), {
+        sleep: async () => {},
+        retry: { retries: 1 },
+      });
+      const hostile = { sid: SID, error_code: '30003', error_message: `echo ${all}`, num_segments: '1' };
+      nock(API)
+        .get(path)
+        .reply(200, { ...hostile, status: 'undelivered', price: password, price_unit: echoes['header'] })
+        .get(path)
+        .reply(200, { ...hostile, status: 'failed', price: '-0.00790', price_unit: 'USD' })
+        // A status that is no Twilio status is an unreadable answer: retried, then a failed look-up.
+        .get(path)
+        .reply(200, { ...hostile, status: { a: 1 } })
+        .get(path)
+        .reply(200, { ...hostile, status: password });
+      const results = [];
+      for await (const result of destination.fetchStatuses([SID, SID, SID])) results.push(result);
+      expect(nock.isDone()).toBe(true);
+      expect(results[0]).toEqual({
+        kind: 'found',
+        messageSid: SID,
+        status: 'undelivered',
+        errorCode: 30003,
+        // password, pair, base64, unpadded, base64url, then the header in three encodings, then the pair.
+        errorMessage:
+          'echo [REDACTED] | [REDACTED] | [REDACTED] | [REDACTED] | [REDACTED] | Basic [REDACTED] | ' +
+          'Basic%20[REDACTED] | Basic%20[REDACTED] | [REDACTED]',
+        outcome: 'transient',
+        numSegments: 1,
+      });
+      expect(results[1]).toMatchObject({
+        kind: 'found',
+        status: 'failed',
+        price: '-0.00790',
+        priceUnit: 'USD',
+      });
+      expect(results[2]).toMatchObject({
+        kind: 'failed',
+        messageSid: SID,
+        error: {
+          code: 'network_error',
+          retryable: true,
+          message: expect.stringContaining('no valid message status'),
+        },
+      });
+      for (const text of exposures(results)) {
+        for (const [form, secret] of Object.entries(echoes)) expect(text, form).not.toContain(secret);
+      }
+      await destination.close();
+    },
+  );
+});

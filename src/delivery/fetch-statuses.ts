@@ -4,9 +4,11 @@
  * transient for a GET (429, 5xx, network failures, an unreadable answer), honouring `Retry-After` up to
  * the retry policy's cap. Results come back in input order.
  */
-import type { MessageResource, TwilioClient } from '../client.js';
+
+import { isMessageStatus } from '../answer-fields.js';
+import type { ClientResponse, MessageResource, TwilioClient } from '../client.js';
 import type { RetryPolicy, Sleep } from '../config/index.js';
-import { AbortedError, TwilioApiError } from '../errors.js';
+import { AbortedError, TwilioApiError, UnreadableResponseError } from '../errors.js';
 import {
   type Coordinator,
   decideLookUp,
@@ -101,14 +103,31 @@ function sidOf(source: StatusSource): string | undefined {
   return source.status === 'sent' ? source.messageSid : undefined;
 }
 
-/** Reads the Message resource's fields; Twilio gives numbers as strings and dates in RFC 2822. */
-export function toMessageStatus(messageSid: string, message: MessageResource): MessageStatus {
+/** A price as Twilio gives it: a decimal string, e.g. `"-0.00790"`. */
+const PRICE = /^-?[0-9]{1,12}(?:\.[0-9]{1,12})?$/;
+/** An ISO 4217 currency code, e.g. `USD`. */
+const CURRENCY = /^[A-Z]{3}$/;
+
+/**
+ * Reads the Message resource's fields; Twilio gives numbers as strings and dates in RFC 2822. As on the
+ * create path, only fields of Twilio's shapes are kept and free text (`error_message`) is passed through
+ * `redact`: a proxy or misbehaving server may echo the credentials in any field. `undefined` when `status`
+ * is not one of Twilio's statuses: the answer cannot be read.
+ */
+export function toMessageStatus(
+  messageSid: string,
+  message: MessageResource,
+  redact: (text: string) => string,
+): MessageStatus | undefined {
+  if (!isMessageStatus(message.status)) return undefined;
   const errorCode = parseErrorCode(message['error_code']);
-  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? value : undefined);
+  const text = (value: unknown) => (typeof value === 'string' && value !== '' ? redact(value) : undefined);
+  const shaped = (value: unknown, shape: RegExp) =>
+    typeof value === 'string' && shape.test(value) && redact(value) === value ? value : undefined;
   const errorMessage = text(message['error_message']);
   const segments = Number(message.num_segments);
-  const price = text(message['price']);
-  const priceUnit = text(message['price_unit']);
+  const price = shaped(message['price'], PRICE);
+  const priceUnit = shaped(message['price_unit'], CURRENCY);
   const sent = Date.parse(String(message['date_sent']));
   return {
     kind: 'found',
@@ -167,7 +186,7 @@ export async function* fetchStatuses(
   let ready: Promise<void> | undefined;
 
   /** One GET, under a coordinator permit when there is a coordinator; the permit learns how it ended. */
-  async function getOnce(path: string): Promise<MessageResource> {
+  async function getOnce(path: string): Promise<ClientResponse<MessageResource>> {
     const { coordinator } = deps;
     let permit: Awaited<ReturnType<Coordinator['acquire']>> | undefined;
     if (coordinator !== undefined) {
@@ -187,9 +206,9 @@ export async function* fetchStatuses(
     }
     let end: RequestEnd = { kind: 'other' };
     try {
-      const { body } = await deps.client.get<MessageResource>('api', path, { signal });
+      const response = await deps.client.get<MessageResource>('api', path, { signal });
       end = { kind: 'ok' };
-      return body;
+      return response;
     } catch (error) {
       end = lookUpMeaningOf(error).end;
       throw error;
@@ -211,9 +230,16 @@ export async function* fetchStatuses(
       if (stop !== undefined) return failed(messageSid, stop);
       const generation = limit.generation;
       try {
-        const body = await getOnce(path);
+        const response = await getOnce(path);
+        const status = toMessageStatus(messageSid, response.body, deps.client.redact);
+        if (status === undefined) {
+          throw new UnreadableResponseError(
+            `Twilio's HTTP ${response.status} answer to GET ${path} has no valid message status`,
+            { httpStatus: response.status, requestId: response.requestId },
+          );
+        }
         limit.increase();
-        return toMessageStatus(messageSid, body);
+        return status;
       } catch (error) {
         // Aborted while waiting for a permit: the coordinator rejects with the signal's reason.
         if (signal.aborted) return failed(messageSid, new AbortedError(false, signal.reason));

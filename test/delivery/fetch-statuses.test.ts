@@ -319,6 +319,7 @@ describe('fetchStatuses', () => {
     const pending = new Map<string, { resolve: (body: unknown) => void; reject: (error: unknown) => void }>();
     const inFlightAtStart: string[] = [];
     const client = {
+      redact: (text: string) => text,
       get: (_base: string, path: string) =>
         new Promise((resolve, reject) => {
           const messageSid = /(SM\d+)/.exec(path)?.[1] as string;
