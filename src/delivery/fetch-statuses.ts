@@ -169,7 +169,8 @@ function failed(messageSid: string, error: unknown): StatusLookupFailed {
  * Looks up every message of `sources`, at most `concurrency` at a time, and yields one result per message
  * in input order. A 429 halves the look-ups in flight, which climb back after a run of successes, as sending
  * does (the account's concurrent-request limit is shared). A 401/403 ends polling: the remaining messages get
- * the same failure without a request.
+ * the same failure without a request, as does a failure to reach Twilio at all (the request never written)
+ * that survives a message's retries.
  */
 export async function* fetchStatuses(
   sources: Iterable<StatusSource> | AsyncIterable<StatusSource>,
@@ -253,9 +254,13 @@ export async function* fetchStatuses(
           };
         }
         // Refused credentials or an unreachable coordinator: every later look-up would fail the same way.
-        if (meaning.endsBatch) stop ??= error;
+        if (meaning.endsBatch === 'now') stop ??= error;
         const decision = decideLookUp(meaning, retry, deps.retry, deps.random);
-        if (decision.kind === 'end') return failed(messageSid, error);
+        if (decision.kind === 'end') {
+          // Twilio unreachable through every retry (as when sending): no later look-up can reach it either.
+          if (decision.endsBatch) stop ??= error;
+          return failed(messageSid, error);
+        }
         try {
           await deps.sleep(decision.waitMs, signal);
         } catch {

@@ -289,8 +289,11 @@ export interface LookUpMeaning {
   transient: boolean;
   /** Asking again later can succeed. */
   retryable: boolean;
-  /** Every later GET would fail the same way (refused credentials, an unreachable coordinator). */
-  endsBatch: boolean;
+  /**
+   * Every later GET would fail the same way: `now` (refused credentials, an unreachable coordinator), or
+   * `when_final`, once the failure survives the GET's retries (Twilio could not be reached at all).
+   */
+  endsBatch: 'now' | 'when_final' | 'never';
   /** What the coordinator learns from the request's end. */
   end: RequestEnd;
   /** The wait Twilio asked for (`Retry-After`), in ms. */
@@ -300,26 +303,31 @@ export interface LookUpMeaning {
 /**
  * What each rule means for a GET, where "may Twilio have created a message" never arises: a reset or an
  * unreadable 2xx is as safe to repeat as a refused connection. A 404 is the caller's to read (no such
- * message, or no such service), so it does not end a batch of look-ups.
+ * message, or no such service), so it does not end a batch of look-ups. As when sending, a refused
+ * connection (the request never written) that survives the retries ends the batch: no later GET can reach
+ * Twilio either.
  */
-const LOOK_UP_RULES: Record<RuleName, [code: LookUpCode, transient: boolean, endsBatch: boolean]> = {
-  coordinator: ['coordinator_error', false, true],
-  ledger: ['network_error', false, true],
-  abortedWritten: ['aborted', false, false],
-  aborted: ['aborted', false, false],
-  unreadable: ['network_error', true, false],
-  unauthorized: ['auth_failed', false, true],
-  forbidden: ['auth_failed', false, true],
-  notFound: ['twilio_rejected', false, false],
-  rateLimited: ['rate_limited', true, false],
-  badSender: ['twilio_rejected', false, false],
-  queueFull: ['twilio_rejected', false, false],
-  optedOut: ['twilio_rejected', false, false],
-  serverError: ['server_error', true, false],
-  rejected: ['twilio_rejected', false, false],
-  networkWritten: ['network_error', true, false],
-  unreachable: ['network_error', true, false],
-  unexpected: ['network_error', false, false],
+const LOOK_UP_RULES: Record<
+  RuleName,
+  [code: LookUpCode, transient: boolean, endsBatch: LookUpMeaning['endsBatch']]
+> = {
+  coordinator: ['coordinator_error', false, 'now'],
+  ledger: ['network_error', false, 'now'],
+  abortedWritten: ['aborted', false, 'never'],
+  aborted: ['aborted', false, 'never'],
+  unreadable: ['network_error', true, 'never'],
+  unauthorized: ['auth_failed', false, 'now'],
+  forbidden: ['auth_failed', false, 'now'],
+  notFound: ['twilio_rejected', false, 'never'],
+  rateLimited: ['rate_limited', true, 'never'],
+  badSender: ['twilio_rejected', false, 'never'],
+  queueFull: ['twilio_rejected', false, 'never'],
+  optedOut: ['twilio_rejected', false, 'never'],
+  serverError: ['server_error', true, 'never'],
+  rejected: ['twilio_rejected', false, 'never'],
+  networkWritten: ['network_error', true, 'never'],
+  unreachable: ['network_error', true, 'when_final'],
+  unexpected: ['network_error', false, 'never'],
 };
 
 /** The meaning of a failed GET. `aborted`: the caller's signal had fired. */
@@ -346,16 +354,19 @@ export function isTransient(error: unknown): boolean {
 /**
  * Whether to repeat a failed GET after `retry` failed attempts (1-based), and after how long: the retry
  * policy's backoff, or a `Retry-After` when longer. A `Retry-After` over `maxRetryAfterMs` is not waited for,
- * and no wait exceeds that cap.
+ * and no wait exceeds that cap. `endsBatch` on an end: every later GET would fail the same way, so a batch
+ * of look-ups asks no more.
  */
 export function decideLookUp(
   meaning: LookUpMeaning,
   retry: number,
   policy: RetryPolicy,
   random: () => number,
-): { kind: 'retry'; waitMs: number } | { kind: 'end'; capped: boolean } {
+): { kind: 'retry'; waitMs: number } | { kind: 'end'; capped: boolean; endsBatch: boolean } {
   const capped = meaning.retryAfterMs !== undefined && meaning.retryAfterMs > policy.maxRetryAfterMs;
-  if (!meaning.transient || retry > policy.retries || capped) return { kind: 'end', capped };
+  if (!meaning.transient || retry > policy.retries || capped) {
+    return { kind: 'end', capped, endsBatch: meaning.endsBatch !== 'never' };
+  }
   const wait = retryDelayMs(retry, policy, random, meaning.retryAfterMs);
   return { kind: 'retry', waitMs: Math.min(wait, policy.maxRetryAfterMs) };
 }

@@ -170,19 +170,19 @@ describe('what an answer means', () => {
 
 describe('what a failed GET means', () => {
   it.each([
-    ['a 401', apiError(401), 'auth_failed', false, false, true, 'other'],
-    ['a 403', apiError(403), 'auth_failed', false, false, true, 'other'],
-    ['a 404', apiError(404), 'twilio_rejected', false, false, false, 'other'],
-    ['a 429', apiError(429, 20429), 'rate_limited', true, true, false, 'rate_limited'],
-    ['a 503', apiError(503), 'server_error', true, true, false, 'other'],
-    ['a 400', apiError(400, 21211), 'twilio_rejected', false, false, false, 'other'],
+    ['a 401', apiError(401), 'auth_failed', false, false, 'now', 'other'],
+    ['a 403', apiError(403), 'auth_failed', false, false, 'now', 'other'],
+    ['a 404', apiError(404), 'twilio_rejected', false, false, 'never', 'other'],
+    ['a 429', apiError(429, 20429), 'rate_limited', true, true, 'never', 'rate_limited'],
+    ['a 503', apiError(503), 'server_error', true, true, 'never', 'other'],
+    ['a 400', apiError(400, 21211), 'twilio_rejected', false, false, 'never', 'other'],
     [
       'a reset after the write',
       new NetworkError('reset', { written: true }),
       'network_error',
       true,
       true,
-      false,
+      'never',
       'other',
     ],
     [
@@ -191,7 +191,7 @@ describe('what a failed GET means', () => {
       'network_error',
       true,
       true,
-      false,
+      'when_final',
       'other',
     ],
     [
@@ -200,7 +200,7 @@ describe('what a failed GET means', () => {
       'network_error',
       true,
       true,
-      false,
+      'never',
       'other',
     ],
     [
@@ -209,11 +209,11 @@ describe('what a failed GET means', () => {
       'coordinator_error',
       false,
       true,
-      true,
+      'now',
       'other',
     ],
-    ['an abort', new AbortedError(false), 'aborted', false, true, false, 'other'],
-    ['anything else', new Error('bug'), 'network_error', false, true, false, 'other'],
+    ['an abort', new AbortedError(false), 'aborted', false, true, 'never', 'other'],
+    ['anything else', new Error('bug'), 'network_error', false, true, 'never', 'other'],
   ] as const)(
     'reads %s as %s (transient %s, retryable %s, ends the batch %s)',
     (_name, error, code, transient, retryable, endsBatch, end) => {
@@ -230,10 +230,34 @@ describe('what a failed GET means', () => {
   it.each([
     ['a 503 with retries left waits the backoff', apiError(503), 1, { kind: 'retry', waitMs: 1000 }],
     ['a 503 on the third retry waits twice as long twice', apiError(503), 3, { kind: 'retry', waitMs: 4000 }],
-    ['a 503 past the retries ends', apiError(503), 4, { kind: 'end', capped: false }],
+    ['a 503 past the retries ends', apiError(503), 4, { kind: 'end', capped: false, endsBatch: false }],
     ['a 429 asking 5 s waits 5 s', apiError(429, 20429, 5000), 1, { kind: 'retry', waitMs: 5000 }],
-    ['a 429 asking a day ends at once', apiError(429, 20429, 86_400_000), 1, { kind: 'end', capped: true }],
-    ['a 400 ends at once', apiError(400, 21211), 1, { kind: 'end', capped: false }],
+    [
+      'a 429 asking a day ends at once',
+      apiError(429, 20429, 86_400_000),
+      1,
+      { kind: 'end', capped: true, endsBatch: false },
+    ],
+    ['a 400 ends at once', apiError(400, 21211), 1, { kind: 'end', capped: false, endsBatch: false }],
+    ['a 401 ends at once, and the batch', apiError(401), 1, { kind: 'end', capped: false, endsBatch: true }],
+    [
+      'a refused connection with retries left waits the backoff',
+      new NetworkError('refused', { written: false }),
+      3,
+      { kind: 'retry', waitMs: 4000 },
+    ],
+    [
+      'a refused connection past the retries ends the batch',
+      new NetworkError('refused', { written: false }),
+      4,
+      { kind: 'end', capped: false, endsBatch: true },
+    ],
+    [
+      'a reset after the write past the retries ends only its own look-up',
+      new NetworkError('reset', { written: true }),
+      4,
+      { kind: 'end', capped: false, endsBatch: false },
+    ],
   ])('decides that %s', (_name, error, retry, expected) => {
     expect(decideLookUp(lookUpMeaningOf(error), retry, policy, () => 1)).toEqual(expected);
   });
