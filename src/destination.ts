@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Agent, type Dispatcher } from 'undici';
+import { rowsIssues, writeOptionsIssues } from './call-arguments.js';
 import { createClient, type TwilioClient } from './client.js';
 import { columnIssues, firstRowColumns, recipientColumnIssue } from './columns.js';
 import {
@@ -118,8 +119,9 @@ export class TwilioDestination {
 
   /**
    * Sends one message per row, in order, and returns exactly one result per row, in input order.
-   * Throws `ConfigError` (before any request) when the configuration or options are invalid, or when
-   * `options.mode` is not `insert` (Twilio messages are append-only); never throws because of a row.
+   * Throws (rejects with) `ConfigError` (before any request) when the configuration, options or call
+   * arguments are invalid (`rows` not an iterable or async iterable, `options.signal` not an AbortSignal), or
+   * when `options.mode` is not `insert` (Twilio messages are append-only); never throws because of a row.
    */
   async write<T extends object = Row>(
     rows: Iterable<T> | AsyncIterable<T>,
@@ -133,7 +135,7 @@ export class TwilioDestination {
   /**
    * Like `write`, but yields each `RowResult` as soon as it and every row before it are done, and pulls the
    * next row only when it can be sent, so memory stays flat however many rows come. Throws `ConfigError`
-   * at the call, before any request, when the configuration or options are invalid.
+   * at the call, before any request, when the configuration, options or call arguments are invalid.
    *
    * @example
    * ```ts
@@ -144,7 +146,12 @@ export class TwilioDestination {
     rows: Iterable<T> | AsyncIterable<T>,
     options: WriteOptions = {},
   ): AsyncGenerator<RowResult> {
-    const { config, resolved, plan } = this.#prepare(checkSyncMode(options.mode));
+    const optionIssues = writeOptionsIssues(options);
+    const { config, resolved, plan } = this.#prepare([
+      ...rowsIssues(rows),
+      ...optionIssues,
+      ...(optionIssues.length === 0 ? checkSyncMode(options.mode) : []),
+    ]);
     const runIssues = checkRunId(resolved.ledger, options.runId);
     if (runIssues.length > 0) throw new ConfigError(runIssues);
     const { ledger } = resolved;
@@ -222,8 +229,8 @@ export class TwilioDestination {
     options: PreviewOptions = {},
   ): PreviewStream {
     const parsed = parsePreviewOptions(options);
-    if (!parsed.ok) throw new ConfigError(parsed.issues);
-    const plan = this.#preparePreview(checkSyncMode(options.mode));
+    if (!parsed.ok) throw new ConfigError([...rowsIssues(rows), ...parsed.issues]);
+    const plan = this.#preparePreview([...rowsIssues(rows), ...checkSyncMode(options.mode)]);
     const summary = emptySummary();
     const iterator = previewRows(rows, plan, parsed.value, summary);
     return { summary, [Symbol.asyncIterator]: () => iterator };
