@@ -1,8 +1,9 @@
 /**
- * Containment of the user's code: the logger's methods and `onProgress` are wrapped once, where options
- * are resolved, so that nothing they do (throw, return a rejected promise) reaches the send path. The write
- * goes on, every row still gets its result, and the first failure is reported once: through the user's
- * `logger.error` when that works, else `process.emitWarning`.
+ * Containment of the user's code: the logger's methods and `onProgress` are wrapped where options are
+ * resolved, so that nothing they do (throw, return a rejected promise, a getter or Proxy that throws when a
+ * method is read) reaches the send path. The call goes on, every row still gets its result, and the first
+ * failure is reported once per destination: through the user's `logger.error` when that works, else
+ * `process.emitWarning`.
  */
 import type { Logger } from './logger.js';
 
@@ -12,6 +13,14 @@ export interface UserCallbacks<P> {
   logger: Logger | undefined;
   /** The user's progress callback, if any. */
   onProgress: ((progress: P) => void) | undefined;
+}
+
+/**
+ * Whether a callback failure has been reported: one per destination, shared by all its calls, so that the
+ * failure is reported once however many calls meet it.
+ */
+export interface CallbackReport {
+  reported: boolean;
 }
 
 /** The `code` of the warning emitted when a callback fails and `logger.error` cannot report it. */
@@ -56,28 +65,31 @@ function emitWarning(text: string): void {
   try {
     process.emitWarning(text, { code: CALLBACK_WARNING_CODE });
   } catch {
-    // A process whose warning machinery throws has nowhere left to tell; the write still goes on.
+    // A process whose warning machinery throws has nowhere left to tell; the call still goes on.
   }
 }
 
 /**
- * Wraps the user's logger and `onProgress` so that they can never break a write. The wrappers call the
- * user's methods with the logger as `this` (pino needs it) and return nothing.
+ * Wraps the user's logger and `onProgress` so that they can never break a call. The wrappers call the
+ * user's methods with the logger as `this` (pino needs it) and return nothing. `state` is the destination's:
+ * a failure already reported through it is not reported again.
  *
  * @example
  * ```ts
  * const { logger, onProgress } = containCallbacks({ logger: options.logger, onProgress: options.onProgress });
  * ```
  */
-export function containCallbacks<P>(callbacks: UserCallbacks<P>): UserCallbacks<P> {
+export function containCallbacks<P>(
+  callbacks: UserCallbacks<P>,
+  state: CallbackReport = { reported: false },
+): UserCallbacks<P> {
   const { logger: user, onProgress } = callbacks;
-  let reported = false;
   const report = (what: string, error: unknown) => {
-    if (reported) return;
-    reported = true;
+    if (state.reported) return;
+    state.reported = true;
     const text =
-      `twilio-destination: ${what} failed (${reasonOf(error)}); the write went on. ` +
-      'Further failures of your callbacks are not reported.';
+      `twilio-destination: ${what} failed (${reasonOf(error)}); the destination went on without it. ` +
+      "Further failures of this destination's callbacks are not reported.";
     if (user === undefined || what === 'logger.error()') return emitWarning(text);
     guarded(
       () => user.error(text),

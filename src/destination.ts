@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Agent, type Dispatcher } from 'undici';
 import { rowsIssues, writeOptionsIssues } from './call-arguments.js';
+import type { CallbackReport } from './callbacks.js';
 import { createClient, type TwilioClient } from './client.js';
 import { columnIssues, firstRowColumns, recipientColumnIssue } from './columns.js';
 import {
@@ -72,6 +73,8 @@ export class TwilioDestination {
   readonly #config: unknown;
   readonly #options: unknown;
   #dispatcher: Dispatcher | undefined;
+  /** Whether a failure of the user's callbacks has been reported: once per destination, not per call. */
+  readonly #callbackReport: CallbackReport = { reported: false };
   /** This worker's id in a ledger's claims: host, process and this destination. */
   readonly #owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
@@ -85,7 +88,7 @@ export class TwilioDestination {
   async validateCredentials(): Promise<ValidationResult<CredentialsInfo>> {
     const report = new Report();
     const credentials = parseCredentials(this.#part('credentials'));
-    const options = parseOptions(this.#options);
+    const options = parseOptions(this.#options, this.#callbackReport);
     if (!credentials.ok) report.errors.push(...credentials.issues);
     if (!options.ok) report.errors.push(...options.issues);
     if (!credentials.ok || !options.ok) return report.result();
@@ -103,7 +106,7 @@ export class TwilioDestination {
     const from = settings?.['from'];
     const kind = typeof from === 'string' ? classifySender(from) : undefined;
     const credentials = parseCredentials(this.#part('credentials'));
-    const options = parseOptions(this.#options);
+    const options = parseOptions(this.#options, this.#callbackReport);
     if (!options.ok) report.errors.push(...options.issues);
     if (kind !== undefined && credentials.ok && options.ok) {
       await checkSender(
@@ -269,7 +272,7 @@ export class TwilioDestination {
     options: FetchStatusesOptions = {},
   ): AsyncGenerator<StatusResult> {
     const credentials = parseCredentials(this.#part('credentials'));
-    const parsed = parseOptions(this.#options);
+    const parsed = parseOptions(this.#options, this.#callbackReport);
     const concurrency = options.concurrency;
     const issues = [...(credentials.ok ? [] : credentials.issues), ...(parsed.ok ? [] : parsed.issues)];
     if (
@@ -336,7 +339,7 @@ export class TwilioDestination {
     plan: MessagePlan;
   } {
     const config = parseConfig(this.#config);
-    const options = parseOptions(this.#options);
+    const options = parseOptions(this.#options, this.#callbackReport);
     const issues = [
       ...(config.ok ? [] : config.issues),
       ...(options.ok ? [] : options.issues),
@@ -355,7 +358,7 @@ export class TwilioDestination {
   /** What `preview` needs: the settings, mapping and options, without credentials. */
   #preparePreview(callIssues: ValidationIssue[]): MessagePlan {
     const parsed = parseSettings(this.#part('settings'), this.#part('mapping'));
-    const options = parseOptions(this.#options);
+    const options = parseOptions(this.#options, this.#callbackReport);
     const issues = [
       ...(parsed.ok ? [] : parsed.issues),
       ...(options.ok ? [] : options.issues),

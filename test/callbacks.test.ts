@@ -90,8 +90,8 @@ describe('a logger method that fails', () => {
       expect(lines.filter(([line]) => line === 'error')).toEqual([
         [
           'error',
-          `twilio-destination: logger.${level}() failed (Error: ${level} is broken); the write went on. ` +
-            'Further failures of your callbacks are not reported.',
+          `twilio-destination: logger.${level}() failed (Error: ${level} is broken); the destination went on without it. ` +
+            "Further failures of this destination's callbacks are not reported.",
         ],
       ]);
       expect(warnings).toEqual([]);
@@ -112,6 +112,64 @@ describe('a logger method that fails', () => {
       await destination.close();
     },
   );
+});
+
+describe('a logger that throws when its methods are read', () => {
+  const report =
+    "twilio-destination: logger.debug() failed (Error: no such method); the destination went on without it. Further failures of this destination's callbacks are not reported.";
+  const throwing = () => {
+    throw new Error('no such method');
+  };
+
+  it('as a getter cannot break the constructor, validation or a write, and is reported once through logger.error', async () => {
+    const errors: string[] = [];
+    const logger = {
+      get debug(): (message: string) => void {
+        return throwing();
+      },
+      info() {},
+      warn() {},
+      error(message: string) {
+        errors.push(message);
+      },
+    };
+    const destination = destinationFor({ logger });
+    expect(await destination.validateCredentials()).toMatchObject({ ok: true });
+    expect(outcomes(await destination.write(rows))).toEqual(['0 sent', '1 invalid_row', '2 sent']);
+    await turn();
+    expect(errors).toEqual([report]);
+    expect(warnings).toEqual([]);
+    await destination.close();
+  });
+
+  it('as a Proxy cannot break the constructor, validation or a write, and is reported once as a warning', async () => {
+    const destination = destinationFor({ logger: new Proxy({}, { get: throwing }) as Logger });
+    expect(await destination.validateCredentials()).toMatchObject({ ok: true });
+    expect(outcomes(await destination.write(rows))).toEqual(['0 sent', '1 invalid_row', '2 sent']);
+    await turn();
+    expect(warnings).toEqual([[report, { code: CALLBACK_WARNING_CODE }]]);
+    await destination.close();
+  });
+
+  it('reports a failing debug once per destination, across validateCredentials and write, through logger.error', async () => {
+    const { logger, lines } = brokenLogger('debug');
+    const destination = destinationFor({ logger });
+    await destination.validateCredentials();
+    await destination.write(rows);
+    await turn();
+    expect(lines.filter(([level]) => level === 'error')).toEqual([
+      [
+        'error',
+        "twilio-destination: logger.debug() failed (Error: debug is broken); the destination went on without it. Further failures of this destination's callbacks are not reported.",
+      ],
+    ]);
+    // Another destination with the same logger reports its own first failure.
+    const other = destinationFor({ logger });
+    await other.validateCredentials();
+    expect(lines.filter(([level]) => level === 'error')).toHaveLength(2);
+    await destination.close();
+    await other.close();
+  });
 });
 
 describe('an onProgress that throws', () => {
@@ -140,8 +198,8 @@ describe('an onProgress that throws', () => {
     expect(lines.filter(([level]) => level === 'error')).toEqual([
       [
         'error',
-        'twilio-destination: onProgress failed (Error: progress bar gone); the write went on. ' +
-          'Further failures of your callbacks are not reported.',
+        'twilio-destination: onProgress failed (Error: progress bar gone); the destination went on without it. ' +
+          "Further failures of this destination's callbacks are not reported.",
       ],
     ]);
     await destination.close();
@@ -206,7 +264,7 @@ describe('containCallbacks', () => {
     onProgress?.(undefined);
     expect(warnings).toEqual([
       [
-        `twilio-destination: onProgress failed (${described}); the write went on. Further failures of your callbacks are not reported.`,
+        `twilio-destination: onProgress failed (${described}); the destination went on without it. Further failures of this destination's callbacks are not reported.`,
         { code: CALLBACK_WARNING_CODE },
       ],
     ]);
@@ -224,7 +282,7 @@ describe('containCallbacks', () => {
       await turn();
       expect(warnings).toEqual([
         [
-          'twilio-destination: logger.error() failed (Error: error is broken); the write went on. Further failures of your callbacks are not reported.',
+          "twilio-destination: logger.error() failed (Error: error is broken); the destination went on without it. Further failures of this destination's callbacks are not reported.",
           { code: CALLBACK_WARNING_CODE },
         ],
       ]);
@@ -240,7 +298,7 @@ describe('containCallbacks', () => {
     logger?.warn('x');
     await turn();
     expect(warnings.map(([text]) => text)).toEqual([
-      'twilio-destination: logger.warn() failed (Error: warn down); the write went on. Further failures of your callbacks are not reported.',
+      "twilio-destination: logger.warn() failed (Error: warn down); the destination went on without it. Further failures of this destination's callbacks are not reported.",
     ]);
     vi.mocked(process.emitWarning).mockImplementation(() => {
       throw new Error('no warnings here');

@@ -87,12 +87,18 @@ export const optionsSchema = z
       .optional(),
     logger: z
       .custom<Logger>(
-        (v) =>
-          v !== null &&
-          typeof v === 'object' &&
-          ['debug', 'info', 'warn', 'error'].every(
-            (level) => typeof (v as Record<string, unknown>)[level] === 'function',
-          ),
+        (v) => {
+          if (v === null || typeof v !== 'object') return false;
+          try {
+            return ['debug', 'info', 'warn', 'error'].every(
+              (level) => typeof (v as Record<string, unknown>)[level] === 'function',
+            );
+          } catch {
+            // A getter (or a Proxy) that throws is the user's code failing, as a throwing method is: it is
+            // contained where the logger is called (callbacks.ts), never thrown from here.
+            return true;
+          }
+        },
         {
           params: { code: 'invalid_type' },
           message: 'must have debug, info, warn and error functions (console and pino do)',

@@ -4,7 +4,7 @@
  */
 
 import type { z } from 'zod';
-import { containCallbacks } from '../callbacks.js';
+import { type CallbackReport, containCallbacks } from '../callbacks.js';
 import type { PreviewOptions, ResolvedPreviewOptions } from '../preview.js';
 import type { Credentials, FieldMapping, TargetSettings, ValidationIssue } from '../types.js';
 import {
@@ -84,13 +84,19 @@ export function parsePreviewOptions(input: unknown): Parsed<ResolvedPreviewOptio
   };
 }
 
-/** Validates the options and fills in the defaults. */
-export function parseOptions(input: unknown): Parsed<ResolvedOptions> {
+/**
+ * Validates the options and fills in the defaults. `callbackReport` is the destination's, so that a failing
+ * callback is reported once per destination, not once per call.
+ */
+export function parseOptions(
+  input: unknown,
+  callbackReport: CallbackReport = { reported: false },
+): Parsed<ResolvedOptions> {
   const parsed = parse<z.infer<typeof optionsSchema>>(optionsSchema, input ?? {}, 'options');
   if (!parsed.ok) return parsed;
   const o = parsed.value;
   // The user's code is wrapped once, here: nothing it throws or rejects can reach the send path.
-  const callbacks = containCallbacks({ logger: o.logger, onProgress: o.onProgress });
+  const callbacks = containCallbacks({ logger: o.logger, onProgress: o.onProgress }, callbackReport);
   return {
     ok: true,
     value: {
