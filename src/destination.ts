@@ -38,6 +38,7 @@ import {
   previewRows,
 } from './preview.js';
 import { classifySender } from './recipient.js';
+import { createRedactor } from './redact.js';
 import { InProcessCoordinator, sendRows } from './send/index.js';
 import { RowKeys } from './send/row-key.js';
 import { checkRunId, ledgerRun } from './send/row-ledger.js';
@@ -235,7 +236,7 @@ export class TwilioDestination {
     if (!parsed.ok) throw new ConfigError([...rowsIssues(rows), ...parsed.issues]);
     const plan = this.#preparePreview([...rowsIssues(rows), ...checkSyncMode(options.mode)]);
     const summary = emptySummary();
-    const iterator = previewRows(rows, plan, parsed.value, summary);
+    const iterator = previewRows(rows, plan, parsed.value, summary, this.#redactor());
     return { summary, [Symbol.asyncIterator]: () => iterator };
   }
 
@@ -372,6 +373,19 @@ export class TwilioDestination {
     }
     if (plan === undefined || issues.length > 0) throw new ConfigError(issues);
     return plan;
+  }
+
+  /**
+   * Redacts the configured credentials from text, for a preview (which needs none: without valid ones, there
+   * is nothing to redact).
+   */
+  #redactor(): (text: string) => string {
+    const credentials = parseCredentials(this.#part('credentials'));
+    if (!credentials.ok) return (text) => text;
+    const { value } = credentials;
+    return isApiKey(value)
+      ? createRedactor(value.apiKeySid, value.apiKeySecret)
+      : createRedactor(value.accountSid, value.authToken);
   }
 
   #client(credentials: Credentials, options: ResolvedOptions): TwilioClient {

@@ -7,6 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { firstRowColumns, recipientColumnIssue } from './columns.js';
 import { ConfigError } from './errors.js';
 import { buildMessage, describeCharacters, type MessagePlan, type MessageRequest } from './message.js';
+import { redactRowError } from './redact.js';
 import { countSegments, type Encoding, type SegmentInfo, smartEncodable } from './segments.js';
 import type { RowError, RowErrorCode, SyncMode } from './types.js';
 
@@ -180,6 +181,7 @@ export async function* previewRows(
   plan: MessagePlan,
   options: ResolvedPreviewOptions,
   summary: PreviewSummary,
+  redact: (text: string) => string = (text) => text,
 ): AsyncGenerator<PreviewRow> {
   const { signal } = options;
   signal?.throwIfAborted();
@@ -196,7 +198,7 @@ export async function* previewRows(
         break;
       }
       if (index === 0) checkFirstRow(next.value, plan);
-      const entry = previewRow(next.value, index, plan, options);
+      const entry = previewRow(next.value, index, plan, options, redact);
       count(summary, entry, options.mostExpensive);
       index++;
       yield entry;
@@ -223,11 +225,12 @@ function previewRow(
   index: number,
   plan: MessagePlan,
   options: ResolvedPreviewOptions,
+  redact: (text: string) => string,
 ): PreviewRow {
   const built = buildMessage(row, index, plan, { measure: true });
   return built.ok
     ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
-    : { status: 'failed', index, error: built.error };
+    : { status: 'failed', index, error: redactRowError(built.error, redact) };
 }
 
 function readyRow(

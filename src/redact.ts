@@ -1,8 +1,9 @@
 /**
- * Redaction of the credentials from free text that comes back from an answer (an error `message`,
- * `more_info`, a friendly name): a proxy, mock or misbehaving server may echo the request's headers in any
- * encoding, and none of them may travel on into errors, results or logs.
+ * Redaction of the credentials from free text the package copies into errors, results and logs: text from
+ * an answer (an error `message`, `more_info`, a friendly name: a proxy, mock or misbehaving server may echo
+ * the request's headers in any encoding) and a row's own exception text (a getter may throw anything).
  */
+import type { RowError } from './types.js';
 
 const REDACTED = '[REDACTED]';
 
@@ -46,4 +47,21 @@ function escapeRegExp(text: string): string {
 export function createRedactor(user: string, password: string): (text: string) => string {
   const pattern = new RegExp(credentialForms(user, password).map(escapeRegExp).join('|'), 'gi');
   return (text) => text.replace(pattern, REDACTED);
+}
+
+/**
+ * The row error with every form of the credentials redacted from its free text (`message`, `moreInfo`);
+ * the same object when there was nothing to redact.
+ *
+ * @example
+ * ```ts
+ * redactRowError({ code: 'invalid_row', message: `Row 0: the row could not be read (${token})`, retryable: false }, redact);
+ * // { code: 'invalid_row', message: 'Row 0: the row could not be read ([REDACTED])', retryable: false }
+ * ```
+ */
+export function redactRowError(error: RowError, redact: (text: string) => string): RowError {
+  const message = redact(error.message);
+  const moreInfo = error.moreInfo === undefined ? undefined : redact(error.moreInfo);
+  if (message === error.message && moreInfo === error.moreInfo) return error;
+  return { ...error, message, ...(moreInfo === undefined ? {} : { moreInfo }) };
 }

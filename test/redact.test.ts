@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRedactor, credentialForms } from '../src/redact.js';
+import { createRedactor, credentialForms, redactRowError } from '../src/redact.js';
+import type { RowError } from '../src/types.js';
 import { ACCOUNT_SID, API_KEY_SECRET, API_KEY_SID, AUTH_TOKEN } from './helpers/twilio.js';
 
 const pair = `${ACCOUNT_SID}:${AUTH_TOKEN}`;
@@ -42,5 +43,28 @@ describe('createRedactor', () => {
   it('takes time linear in the text: 1 MB without a match is one pass', () => {
     const text = 'A'.repeat(1_000_000);
     expect(redact(text)).toBe(text);
+  });
+});
+
+describe('redactRowError', () => {
+  const base: RowError = { code: 'invalid_row', message: 'Row 0: fine', retryable: false };
+  it.each([
+    [
+      'a message with the token',
+      { ...base, message: `Row 0: (${AUTH_TOKEN})` },
+      { ...base, message: 'Row 0: ([REDACTED])' },
+    ],
+    [
+      'more info with the header',
+      { ...base, moreInfo: `https://x.example/?a=Basic ${base64}` },
+      { ...base, moreInfo: 'https://x.example/?a=Basic [REDACTED]' },
+    ],
+    ['nothing to redact', base, base],
+  ] as [string, RowError, RowError][])('redacts %s', (_name, error, expected) => {
+    expect(redactRowError(error, redact)).toEqual(expected);
+  });
+
+  it('returns the same object when there is nothing to redact', () => {
+    expect(redactRowError(base, redact)).toBe(base);
   });
 });

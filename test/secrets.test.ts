@@ -311,3 +311,59 @@ describe('every form of the credentials, in a polled message status', () => {
     },
   );
 });
+
+describe("every form of the credentials, in a row's own exception text", () => {
+  it.each(credentialSets)('is redacted from write and preview results (%s)', async (_name, credentials) => {
+    const user = 'authToken' in credentials ? ACCOUNT_SID : API_KEY_SID;
+    const password = 'authToken' in credentials ? AUTH_TOKEN : API_KEY_SECRET;
+    const echoes = forms(user, password);
+    const all = Object.values(echoes).join(' | ');
+    const throwing = () => {
+      throw new Error(`bad ${all}`);
+    };
+    const hostileRows = () => [
+      {
+        get to(): string {
+          return throwing();
+        },
+        first_name: 'A',
+      },
+      {
+        to: TO,
+        get first_name(): string {
+          return throwing();
+        },
+      },
+      new Proxy({ to: TO }, { get: throwing, has: throwing, ownKeys: throwing }),
+    ];
+    const logger = recordingLogger();
+    const destination = new TwilioDestination(baseConfig({ credentials }), { logger, duplicateCheck: false });
+    // No answer is armed: a request would fail the row with a network error, not invalid_row.
+    nock(API);
+    const results = await destination.write(hostileRows());
+    const preview = await destination.preview(hostileRows());
+    expect(results.map((r) => r.status === 'failed' && r.error.code)).toEqual([
+      'invalid_row',
+      'invalid_row',
+      'invalid_row',
+    ]);
+    expect(preview.rows.map((r) => r.status === 'failed' && r.error.code)).toEqual([
+      'invalid_row',
+      'invalid_row',
+      'invalid_row',
+    ]);
+    // The text is still there, with the credentials taken out.
+    expect(results.some((r) => r.status === 'failed' && r.error.message.includes('bad [REDACTED]'))).toBe(
+      true,
+    );
+    expect(preview.rows.map((r) => r.status === 'failed' && r.error.message)).toEqual(
+      results.map((r) => r.status === 'failed' && r.error.message),
+    );
+    for (const item of [results, preview, logger.lines]) {
+      for (const text of exposures(item)) {
+        for (const [form, secret] of Object.entries(echoes)) expect(text, form).not.toContain(secret);
+      }
+    }
+    await destination.close();
+  });
+});

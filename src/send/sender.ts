@@ -7,6 +7,7 @@ import type { TwilioClient } from '../client.js';
 import type { Progress } from '../config/index.js';
 import type { Logger } from '../logger.js';
 import { type BuildResult, messageSegments } from '../message.js';
+import { redactRowError } from '../redact.js';
 import type { Coordinator, CoordinatorUnavailableError } from '../seams/coordinator.js';
 import type { RowError, RowResult } from '../types.js';
 import { CreatedMessages } from './created.js';
@@ -150,7 +151,7 @@ class Scheduler {
         await this.#fill();
         const head = this.#slots[0];
         if (head === undefined) break;
-        const result = head.result ?? (await this.#settled(head));
+        const result = this.#redacted(head.result ?? (await this.#settled(head)));
         this.#slots.shift();
         this.#progress.count(result);
         const { logger } = this.#context.options;
@@ -181,6 +182,16 @@ class Scheduler {
       this.#progress.count(result);
       yield result;
     }
+  }
+
+  /**
+   * The result with the credentials redacted from its error's text, before it is counted, logged or
+   * yielded: a row's own exception text (a getter that throws) or an echoing answer may carry them.
+   */
+  #redacted(result: RowResult): RowResult {
+    if (result.status !== 'failed') return result;
+    const error = redactRowError(result.error, this.#context.client.redact);
+    return error === result.error ? result : { ...result, error };
   }
 
   /** Asks the coordinator whether the shared state can be reached, before the first row. */
