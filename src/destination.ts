@@ -376,12 +376,12 @@ export class TwilioDestination {
   }
 
   /**
-   * Redacts the configured credentials from text, for a preview (which needs none: without valid ones, there
-   * is nothing to redact).
+   * Redacts the configured credentials from text, for a preview (which needs none: without valid ones,
+   * `undefined`, there is nothing to redact).
    */
-  #redactor(): (text: string) => string {
+  #redactor(): ((text: string) => string) | undefined {
     const credentials = parseCredentials(this.#part('credentials'));
-    if (!credentials.ok) return (text) => text;
+    if (!credentials.ok) return undefined;
     const { value } = credentials;
     return isApiKey(value)
       ? createRedactor(value.apiKeySid, value.apiKeySecret)

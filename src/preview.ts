@@ -174,14 +174,15 @@ export function emptySummary(): PreviewSummary {
 
 /**
  * Builds every row as `write` would, without sending, counting each into `summary` before yielding it.
- * A first row without the recipient's column throws a `ConfigError` (see `recipientColumnIssue`).
+ * A first row without the recipient's column throws a `ConfigError` (see `recipientColumnIssue`). `redact`
+ * takes the configured credentials out of a failed row's text (`undefined`: no valid credentials to hide).
  */
 export async function* previewRows(
   rows: Iterable<unknown> | AsyncIterable<unknown>,
   plan: MessagePlan,
   options: ResolvedPreviewOptions,
   summary: PreviewSummary,
-  redact: (text: string) => string = (text) => text,
+  redact: ((text: string) => string) | undefined,
 ): AsyncGenerator<PreviewRow> {
   const { signal } = options;
   signal?.throwIfAborted();
@@ -225,12 +226,12 @@ function previewRow(
   index: number,
   plan: MessagePlan,
   options: ResolvedPreviewOptions,
-  redact: (text: string) => string,
+  redact: ((text: string) => string) | undefined,
 ): PreviewRow {
   const built = buildMessage(row, index, plan, { measure: true });
   return built.ok
     ? readyRow(index, built.request, built.segments as SegmentInfo, plan, options.warnAboveSegments)
-    : { status: 'failed', index, error: redactRowError(built.error, redact) };
+    : { status: 'failed', index, error: redact ? redactRowError(built.error, redact) : built.error };
 }
 
 function readyRow(

@@ -111,8 +111,16 @@ describe('preview needs no credentials', () => {
   ])('previews with %s, and makes no request', async (_name, credentials) => {
     const dispatcher = instantDispatcher(() => ({ status: 201, body: JSON.stringify(messageJson()) }));
     const dest = new TwilioDestination({ credentials, settings } as never, { dispatcher });
-    const { summary } = await dest.preview([{ to: TO, first_name: 'Ann', order_id: 'A-1' }]);
-    expect(summary).toMatchObject({ rows: 1, ready: 1 });
+    const { rows, summary } = await dest.preview([
+      { to: TO, first_name: 'Ann', order_id: 'A-1' },
+      // A failed row's text is kept as built: with no valid credentials there is nothing to redact.
+      { to: 'nope', first_name: 'Bo', order_id: 'B-1' },
+    ]);
+    expect(summary).toMatchObject({ rows: 2, ready: 1, failed: 1 });
+    expect(rows[1]).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_row', message: /^Row 1: .*"nope"/ },
+    });
     expect(dispatcher.requests).toHaveLength(0);
     // write still demands them.
     expect(() => dest.stream([])).toThrow(ConfigError);
