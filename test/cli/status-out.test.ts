@@ -2,7 +2,7 @@
  * `twilio-destination status`: its `--out` is refused before any request when it exists (unless `--force`
  * or `--append`) or is the results file; its help is its own; it reads the CSV results `send` writes.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -98,6 +98,20 @@ describe('status --out', () => {
     const all = jsonLines(await readFile(out, 'utf8')) as { index: number }[];
     expect(all.map((l) => l.index)).toEqual([0, 1, 0, 1]);
     expect(gets()).toHaveLength(4);
+  });
+
+  it('leaves no temporary file behind when the results cannot be given the --out name', async () => {
+    const results = await sendTo(join(dir, 'results.jsonl'));
+    // A folder: it exists (so --force), and no file can be renamed over it.
+    const out = join(dir, 'statuses');
+    await mkdir(out);
+    const run = await runCli(['status', results, '--out', out, '--force', '--api-base-url', sim.url], {
+      env: envFor(sim),
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: .*statuses/);
+    expect((await readdir(dir)).sort()).toEqual(['results.jsonl', 'statuses']);
+    expect(await readdir(out)).toEqual([]);
   });
 
   it('refuses --force with --append', async () => {
