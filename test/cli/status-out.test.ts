@@ -2,12 +2,16 @@
  * `twilio-destination status`: its `--out` is refused before any request when it exists (unless `--force`
  * or `--append`) or is the results file; its help is its own; it reads the CSV results `send` writes.
  */
+
+import { EventEmitter } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../src/cli/session.js';
+import { status } from '../../src/cli/status.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { envFor, fixture, jsonLines, runCli, simulator, TEMPLATE } from './helpers.js';
+import { capture, envFor, fixture, jsonLines, runCli, simulator, TEMPLATE } from './helpers.js';
 
 let sim: TwilioSimulator;
 let dir: string;
@@ -114,6 +118,27 @@ describe('status --out', () => {
     expect(await readdir(out)).toEqual([]);
   });
 
+  it('refuses an existing --out itself too, when the file appears after the first check', async () => {
+    const results = await sendTo(join(dir, 'results.jsonl'));
+    const out = join(dir, 'late.jsonl');
+    await writeFile(out, 'late\n');
+    // Called past main's check, as when the file is created between the two: nothing is asked either.
+    const io = {
+      stdin: undefined as never,
+      stdout: capture(),
+      stderr: capture(),
+      signals: new EventEmitter(),
+      now: Date.now,
+      progressIntervalMs: 1000,
+      announce: () => undefined,
+    };
+    const session = { destination: undefined } as unknown as Session;
+    await expect(status({ command: 'status', file: results, options: { out } }, session, io)).rejects.toThrow(
+      `--out ${out} already exists: add --force to replace it`,
+    );
+    expect(await readFile(out, 'utf8')).toBe('late\n');
+  });
+
   it('refuses --force with --append', async () => {
     const run = await runCli(['status', join(dir, 'r.jsonl'), '--out', 'x', '--force', '--append']);
     expect(run.code).toBe(2);
@@ -149,6 +174,23 @@ describe('status on CSV results', () => {
     ]);
     expect(run.stderr).toMatch(/^2 messages: 2 pending .*\n3 rows were not sent/);
     expect(gets().map((r) => r.path.split('/').pop())).toEqual(sentSids().map((sid) => `${sid}.json`));
+  });
+
+  it('numbers a result without "index" by its place in the file', async () => {
+    const results = join(dir, 'results.jsonl');
+    await sendTo(results);
+    const lines = (await readFile(results, 'utf8')).split('\n').filter((l) => l !== '');
+    const noIndex = lines.map((l) => {
+      const { index: _, ...rest } = JSON.parse(l) as Record<string, unknown>;
+      return JSON.stringify(rest);
+    });
+    await writeFile(results, `${[...noIndex.slice(2), ...noIndex.slice(0, 2)].join('\n')}\n`);
+    const run = await runCli(['status', results, '--api-base-url', sim.url], { env: envFor(sim) });
+    const found = jsonLines(run.stdout) as { index: number; messageSid: string }[];
+    expect(found.map((l) => [l.index, l.messageSid])).toEqual([
+      [3, sentSids()[0]],
+      [4, sentSids()[1]],
+    ]);
   });
 
   it('says that status reads the results of send, not the rows, for a rows file', async () => {
