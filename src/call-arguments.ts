@@ -8,7 +8,6 @@ import type { ValidationIssue } from './types.js';
 /** How a value reads in a message: its type, never its content (which could be anything, a secret too). */
 function typeName(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
   return typeof value === 'object' ? 'an object' : `of type ${typeof value}`;
 }
 

@@ -226,6 +226,7 @@ describe('parseOptions', () => {
     [{ segmentsPerSecond: 1, retry: { maxRetryAfterMs: 999 } }, 'options.segmentsPerSecond', 'out_of_range'],
     [{ onProgress: 'yes' }, 'options.onProgress', 'invalid_type'],
     [{ logger: { info() {} } }, 'options.logger', 'invalid_type'],
+    [{ logger: 'console' }, 'options.logger', 'invalid_type'],
     [{ duplicateCheck: { pages: 0 } }, 'options.duplicateCheck.pages', 'out_of_range'],
     [{ timeoutMs: '10' }, 'options.timeoutMs', 'invalid_type'],
   ])('rejects %j at %s with %s', (options, field, code) => {
