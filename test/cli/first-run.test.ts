@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { capture, envFor, jsonLines, runBin, runCli, simulator, startBin } from './helpers.js';
+import { runBin, startBin } from '../helpers/cli-process.js';
+import { capture, envFor, jsonLines, messageFlags, runCli, simulator } from './helpers.js';
 
 // Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
 vi.setConfig({ testTimeout: 60_000 });
@@ -30,14 +31,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const message = [
-  '--from',
-  '+15005550006',
-  '--template',
-  'Hi {{first_name}}, order {{order_id}}',
-  '--map',
-  'to=phone',
-];
+const message = messageFlags('Hi {{first_name}}, order {{order_id}}');
 const send = (...extra: string[]) => ['send', '--api-base-url', sim.url, ...message, ...extra];
 
 async function file(name: string, text: string): Promise<string> {
