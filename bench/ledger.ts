@@ -13,7 +13,7 @@ import pg from 'pg';
 import { TwilioDestination } from '../src/index.js';
 import { PostgresLedger } from '../src/postgres/index.js';
 import { RedisLedger } from '../src/redis/index.js';
-import type { Ledger } from '../src/send/ledger.js';
+import type { Ledger } from '../src/seams/ledger.js';
 import { SqliteLedger } from '../src/sqlite/index.js';
 
 const ROOT = new URL('..', import.meta.url);

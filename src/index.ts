@@ -58,6 +58,7 @@ export type {
   PreviewWarning,
   PreviewWarningCode,
 } from './preview.js';
+export type { Claim, LeaseOptions, Ledger, LedgerKey } from './seams/ledger.js';
 export type { Encoding } from './segments.js';
 export {
   type Coordinator,
@@ -71,7 +72,6 @@ export {
   type RequestEnd,
   SEGMENT_RATE_PRESETS,
 } from './send/index.js';
-export type { Claim, LeaseOptions, Ledger, LedgerKey } from './send/ledger.js';
 export {
   computeBodySHA256,
   computeTwilioSignature,

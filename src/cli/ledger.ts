@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import type { DestinationConfig } from '../index.js';
-import type { Ledger } from '../send/ledger.js';
+import type { Ledger } from '../seams/ledger.js';
 import { SqliteLedger } from '../sqlite/index.js';
 import type { CommandLine } from './args.js';
 

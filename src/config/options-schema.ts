@@ -5,8 +5,8 @@
 import type { Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import type { Coordinator } from '../send/coordinator.js';
-import type { Ledger } from '../send/ledger.js';
+import type { Coordinator } from '../seams/coordinator.js';
+import type { Ledger } from '../seams/ledger.js';
 import { DEFAULT_RETRY } from './defaults.js';
 import type { Progress } from './options.js';
 import { fn, nonNegativeInt, text } from './zod-helpers.js';
@@ -138,6 +138,19 @@ export const optionsSchema = z
         code: 'custom',
         path: ['retry', 'maxDelayMs'],
         message: `must be at least retry.minDelayMs (${min})`,
+        params: { code: 'out_of_range' },
+      });
+    }
+    // No wait of the package is longer than retry.maxRetryAfterMs, pacing included: a rate whose every
+    // segment waits longer would hang each row past the cap, so it is refused here, not capped (capping
+    // would send faster than the sender's rate and fill its queue until Twilio answers 21611).
+    const cap = value.retry?.maxRetryAfterMs ?? DEFAULT_RETRY.maxRetryAfterMs;
+    const rate = value.segmentsPerSecond;
+    if (rate !== undefined && rate > 0 && 1000 / rate > cap) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['segmentsPerSecond'],
+        message: `must pace one segment at least every retry.maxRetryAfterMs (${cap} ms), the longest wait the package makes, but paces one every ${Math.ceil(1000 / rate)} ms: raise segmentsPerSecond to at least ${Math.ceil((1000 / Math.max(cap, 1)) * 1000) / 1000} or retry.maxRetryAfterMs to at least ${Math.ceil(1000 / rate)}`,
         params: { code: 'out_of_range' },
       });
     }

@@ -4,8 +4,8 @@
  */
 import type { Dispatcher } from 'undici';
 import type { Logger } from '../logger.js';
-import type { Coordinator } from '../send/coordinator.js';
-import type { Ledger } from '../send/ledger.js';
+import type { Coordinator } from '../seams/coordinator.js';
+import type { Ledger } from '../seams/ledger.js';
 
 /** Waits `ms`; rejects with the signal's reason when it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -103,6 +103,7 @@ export interface DestinationOptions {
    * Client-side pacing in segments per second (each message costs its segment count, an MMS 1), because
    * Twilio paces each sender in segments per second and queues the rest for up to 10 hours before answering
    * 21611. Presets: `SEGMENT_RATE_PRESETS` (long code 1, toll-free 3, short code 100). A 429 halves it too.
+   * One segment's wait (`1000 / segmentsPerSecond` ms) may not exceed `retry.maxRetryAfterMs`.
    * @default undefined (no pacing)
    * @example { segmentsPerSecond: SEGMENT_RATE_PRESETS.tollFree }
    */

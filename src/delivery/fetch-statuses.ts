@@ -1,15 +1,20 @@
 /**
  * Polling, for engines without a public URL for status callbacks: one `GET …/Messages/{Sid}.json` per
- * message, a bounded number at a time, each retried on 429, 5xx and network failures (a GET is always
- * safe to repeat), honouring `Retry-After` up to the retry policy's cap. Results come back in input order.
+ * message, a bounded number at a time, each retried when the send path's answer table (`lookUpMeaningOf`) reads its failure as
+ * transient for a GET (429, 5xx, network failures, an unreadable answer), honouring `Retry-After` up to
+ * the retry policy's cap. Results come back in input order.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import type { MessageResource, TwilioClient } from '../client.js';
-import type { RetryPolicy } from '../config/index.js';
-import { AbortedError, NetworkError, TwilioApiError, UnreadableResponseError } from '../errors.js';
-import { type Coordinator, CoordinatorUnavailableError, type RequestEnd } from '../send/coordinator.js';
+import type { RetryPolicy, Sleep } from '../config/index.js';
+import { AbortedError, TwilioApiError } from '../errors.js';
+import {
+  type Coordinator,
+  decideLookUp,
+  type LookUpCode,
+  lookUpMeaningOf,
+  type RequestEnd,
+} from '../send/index.js';
 import { AdaptiveLimit } from '../send/pacing.js';
-import { retryDelayMs } from '../send/retry.js';
 import type { RowResult } from '../types.js';
 import { type DeliveryOutcome, deliveryOutcome, parseErrorCode } from './outcome.js';
 
@@ -62,14 +67,7 @@ export interface StatusLookupFailed {
   kind: 'failed';
   messageSid: string;
   error: {
-    code:
-      | 'auth_failed'
-      | 'rate_limited'
-      | 'server_error'
-      | 'network_error'
-      | 'twilio_rejected'
-      | 'coordinator_error'
-      | 'aborted';
+    code: LookUpCode;
     message: string;
     /** Asking again later can succeed. */
     retryable: boolean;
@@ -86,12 +84,13 @@ export interface StatusDeps {
   client: TwilioClient;
   accountSid: string;
   retry: RetryPolicy;
-  sleep: ((ms: number, signal?: AbortSignal) => Promise<void>) | undefined;
+  /** Waits between attempts (the destination's `sleep` option, `defaultSleep` unless injected). */
+  sleep: Sleep;
   random: () => number;
   /** When set, every GET waits for a `lookup` permit, so that polling shares the account's budget. */
   coordinator?: Coordinator | undefined;
   /** The per-request timeout, for the coordinator's leases. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs: number;
 }
 
 const SID_PATTERN = /^(SM|MM)[0-9a-f]{32}$/i;
@@ -127,42 +126,24 @@ export function toMessageStatus(messageSid: string, message: MessageResource): M
   };
 }
 
+/** A failed look-up, as the answer table reads a failed GET. */
 function failed(messageSid: string, error: unknown): StatusLookupFailed {
-  const base = { kind: 'failed' as const, messageSid };
-  if (error instanceof TwilioApiError) {
-    const code =
-      error.httpStatus === 401 || error.httpStatus === 403
-        ? 'auth_failed'
-        : error.httpStatus === 429
-          ? 'rate_limited'
-          : error.httpStatus >= 500
-            ? 'server_error'
-            : 'twilio_rejected';
-    return {
-      ...base,
-      error: {
-        code,
-        message: error.message,
-        retryable: code === 'rate_limited' || code === 'server_error',
-        httpStatus: error.httpStatus,
-        ...(error.twilioCode === undefined ? {} : { twilioCode: error.twilioCode }),
-      },
-    };
-  }
-  if (error instanceof CoordinatorUnavailableError) {
-    return { ...base, error: { code: 'coordinator_error', message: error.message, retryable: true } };
-  }
-  if (error instanceof AbortedError) {
-    return { ...base, error: { code: 'aborted', message: 'Polling was aborted', retryable: true } };
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return { ...base, error: { code: 'network_error', message, retryable: true } };
-}
-
-/** Worth asking again: a GET is safe to repeat whatever happened to the last one. */
-function isTransient(error: unknown): boolean {
-  if (error instanceof TwilioApiError) return error.httpStatus === 429 || error.httpStatus >= 500;
-  return error instanceof NetworkError || error instanceof UnreadableResponseError;
+  const { code, retryable } = lookUpMeaningOf(error);
+  const message =
+    code === 'aborted' ? 'Polling was aborted' : error instanceof Error ? error.message : String(error);
+  return {
+    kind: 'failed',
+    messageSid,
+    error: {
+      code,
+      message,
+      retryable,
+      ...(error instanceof TwilioApiError ? { httpStatus: error.httpStatus } : {}),
+      ...(error instanceof TwilioApiError && error.twilioCode !== undefined
+        ? { twilioCode: error.twilioCode }
+        : {}),
+    },
+  };
 }
 
 /**
@@ -181,8 +162,6 @@ export async function* fetchStatuses(
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) onAbort();
   const signal = controller.signal;
-  const sleep: (ms: number, s: AbortSignal) => Promise<unknown> =
-    deps.sleep ?? ((ms, s) => delay(ms, undefined, { signal: s }));
   let stop: unknown;
   const limit = new AdaptiveLimit(options.concurrency);
   let ready: Promise<void> | undefined;
@@ -194,7 +173,7 @@ export async function* fetchStatuses(
     if (coordinator !== undefined) {
       ready ??= coordinator.ready({
         accountSid: deps.accountSid,
-        requestTimeoutMs: deps.requestTimeoutMs ?? 30_000,
+        requestTimeoutMs: deps.requestTimeoutMs,
       });
       await ready;
       permit = await coordinator.acquire({
@@ -212,7 +191,7 @@ export async function* fetchStatuses(
       end = { kind: 'ok' };
       return body;
     } catch (error) {
-      if (error instanceof TwilioApiError && error.httpStatus === 429) end = { kind: 'rate_limited' };
+      end = lookUpMeaningOf(error).end;
       throw error;
     } finally {
       await permit?.release(end);
@@ -238,22 +217,21 @@ export async function* fetchStatuses(
       } catch (error) {
         // Aborted while waiting for a permit: the coordinator rejects with the signal's reason.
         if (signal.aborted) return failed(messageSid, new AbortedError(false, signal.reason));
-        if (error instanceof CoordinatorUnavailableError) stop ??= error;
-        if (error instanceof TwilioApiError && error.httpStatus === 429) limit.decrease(generation);
-        if (error instanceof TwilioApiError && error.httpStatus === 404) {
+        const meaning = lookUpMeaningOf(error);
+        if (meaning.rule === 'rateLimited') limit.decrease(generation);
+        if (meaning.rule === 'notFound') {
           return {
             kind: 'not_found',
             messageSid,
             message: `Twilio has no message ${messageSid} on this account`,
           };
         }
-        if (error instanceof TwilioApiError && (error.httpStatus === 401 || error.httpStatus === 403))
-          stop ??= error;
-        const retryAfterMs = error instanceof TwilioApiError ? error.retryAfterMs : undefined;
-        const tooLong = retryAfterMs !== undefined && retryAfterMs > deps.retry.maxRetryAfterMs;
-        if (!isTransient(error) || retry > deps.retry.retries || tooLong) return failed(messageSid, error);
+        // Refused credentials or an unreachable coordinator: every later look-up would fail the same way.
+        if (meaning.endsBatch) stop ??= error;
+        const decision = decideLookUp(meaning, retry, deps.retry, deps.random);
+        if (decision.kind === 'end') return failed(messageSid, error);
         try {
-          await sleep(retryDelayMs(retry, deps.retry, deps.random, retryAfterMs), signal);
+          await deps.sleep(decision.waitMs, signal);
         } catch {
           return failed(messageSid, new AbortedError(false, signal.reason));
         }

@@ -10,7 +10,7 @@ import {
   type Ledger,
   type LedgerKey,
   LedgerUnavailableError,
-} from '../send/ledger.js';
+} from '../seams/ledger.js';
 import { connectPostgres, describeConnection, type Queryable } from './connection.js';
 import { DEFAULT_TABLE, migrateTable, quoteTable } from './migrate.js';
 

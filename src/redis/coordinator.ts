@@ -14,7 +14,7 @@ import {
   type Permit,
   type PermitRequest,
   type RequestEnd,
-} from '../send/coordinator.js';
+} from '../seams/coordinator.js';
 import { adaptRedisClient, type RedisAdapter, type RedisClientLike } from './client-adapter.js';
 import { ACQUIRE, type LuaScript, RELEASE, WAIT_REASON } from './coordinator-scripts.js';
 import { WakeUps } from './wake-ups.js';

@@ -10,7 +10,7 @@ import {
   type Ledger,
   type LedgerKey,
   LedgerUnavailableError,
-} from '../send/ledger.js';
+} from '../seams/ledger.js';
 import { adaptRedisClient, type RedisAdapter, type RedisClientLike } from './client-adapter.js';
 
 /** Options of {@link RedisLedger}. */

@@ -15,9 +15,9 @@ import {
   TwilioDestinationError,
   UnreadableResponseError,
 } from '../errors.js';
+import { CoordinatorUnavailableError, type RequestEnd } from '../seams/coordinator.js';
+import { LedgerUnavailableError } from '../seams/ledger.js';
 import type { RowErrorCode } from '../types.js';
-import { CoordinatorUnavailableError, type RequestEnd } from './coordinator.js';
-import { LedgerUnavailableError } from './ledger.js';
 import { retryDelayMs } from './retry.js';
 
 /** The meaning of one failed attempt. */
@@ -270,12 +270,99 @@ export function requestEnd(meaning: Meaning, decision: Decision): RequestEnd {
   return { kind: 'other' };
 }
 
+/** The code of a failed GET (a status look-up): a GET creates nothing, so fewer codes apply. */
+export type LookUpCode =
+  | 'auth_failed'
+  | 'rate_limited'
+  | 'server_error'
+  | 'network_error'
+  | 'twilio_rejected'
+  | 'coordinator_error'
+  | 'aborted';
+
+/** The meaning of a failed GET (a status look-up, a duplicate-check page, a validation read). */
+export interface LookUpMeaning {
+  /** The rule of {@link ANSWER_RULES} that matched. */
+  rule: RuleName;
+  code: LookUpCode;
+  /** Worth repeating now, after a wait: a GET is always safe to repeat, so only whether it can help counts. */
+  transient: boolean;
+  /** Asking again later can succeed. */
+  retryable: boolean;
+  /** Every later GET would fail the same way (refused credentials, an unreachable coordinator). */
+  endsBatch: boolean;
+  /** What the coordinator learns from the request's end. */
+  end: RequestEnd;
+  /** The wait Twilio asked for (`Retry-After`), in ms. */
+  retryAfterMs: number | undefined;
+}
+
+/**
+ * What each rule means for a GET, where "may Twilio have created a message" never arises: a reset or an
+ * unreadable 2xx is as safe to repeat as a refused connection. A 404 is the caller's to read (no such
+ * message, or no such service), so it does not end a batch of look-ups.
+ */
+const LOOK_UP_RULES: Record<RuleName, [code: LookUpCode, transient: boolean, endsBatch: boolean]> = {
+  coordinator: ['coordinator_error', false, true],
+  ledger: ['network_error', false, true],
+  abortedWritten: ['aborted', false, false],
+  aborted: ['aborted', false, false],
+  unreadable: ['network_error', true, false],
+  unauthorized: ['auth_failed', false, true],
+  forbidden: ['auth_failed', false, true],
+  notFound: ['twilio_rejected', false, false],
+  rateLimited: ['rate_limited', true, false],
+  badSender: ['twilio_rejected', false, false],
+  queueFull: ['twilio_rejected', false, false],
+  optedOut: ['twilio_rejected', false, false],
+  serverError: ['server_error', true, false],
+  rejected: ['twilio_rejected', false, false],
+  networkWritten: ['network_error', true, false],
+  unreachable: ['network_error', true, false],
+  unexpected: ['network_error', false, false],
+};
+
+/** The meaning of a failed GET. `aborted`: the caller's signal had fired. */
+export function lookUpMeaningOf(error: unknown, aborted = false): LookUpMeaning {
+  const meaning = meaningOf(error, aborted);
+  const [code, transient, endsBatch] = LOOK_UP_RULES[meaning.rule];
+  return {
+    rule: meaning.rule,
+    code,
+    transient,
+    // Only a refused request or refused credentials get the same answer later; nothing else a GET meets.
+    retryable: code !== 'twilio_rejected' && code !== 'auth_failed',
+    endsBatch,
+    end: { kind: meaning.teaches === 'rate_limited' ? 'rate_limited' : 'other' },
+    retryAfterMs: meaning.retryAfterMs,
+  };
+}
+
 /** Whether a failed look-up or validation GET is worth repeating (it is safe to repeat a GET). */
 export function isTransient(error: unknown): boolean {
-  const { rule } = meaningOf(error);
-  return (
-    rule === 'rateLimited' || rule === 'serverError' || rule === 'networkWritten' || rule === 'unreachable'
-  );
+  return lookUpMeaningOf(error).transient;
+}
+
+/**
+ * Whether to repeat a failed GET after `retry` failed attempts (1-based), and after how long: the retry
+ * policy's backoff, or a `Retry-After` when longer. A `Retry-After` over `maxRetryAfterMs` is not waited for,
+ * and no wait exceeds that cap.
+ */
+export function decideLookUp(
+  meaning: LookUpMeaning,
+  retry: number,
+  policy: RetryPolicy,
+  random: () => number,
+): { kind: 'retry'; waitMs: number } | { kind: 'end'; capped: boolean } {
+  const capped = meaning.retryAfterMs !== undefined && meaning.retryAfterMs > policy.maxRetryAfterMs;
+  if (!meaning.transient || retry > policy.retries || capped) return { kind: 'end', capped };
+  const wait = retryDelayMs(retry, policy, random, meaning.retryAfterMs);
+  return { kind: 'retry', waitMs: Math.min(wait, policy.maxRetryAfterMs) };
+}
+
+/** The longest wait allowed by `policy`: `ms`, or the cap when `ms` is longer. */
+export function capWait(ms: number, policy: Pick<RetryPolicy, 'maxRetryAfterMs'>): number {
+  return Math.min(ms, policy.maxRetryAfterMs);
 }
 
 /** What a failed attempt leads to. */

@@ -7,8 +7,8 @@ import { isMessageSid } from '../answer-fields.js';
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { DuplicateCheckPolicy, Sleep } from '../config/index.js';
 import type { MessageRequest } from '../message.js';
-import { isTransient, meaningOf } from './answer.js';
-import type { Permit } from './coordinator.js';
+import type { Permit } from '../seams/coordinator.js';
+import { lookUpMeaningOf } from './answer.js';
 
 /** Twilio adds this to every body sent from a trial account. */
 const TRIAL_PREFIX = 'Sent from your Twilio trial account - ';
@@ -46,13 +46,13 @@ interface MessagePage {
 /** Retries of a failed look-up page: it is a GET, safe to repeat, and giving up costs a possiblySent row. */
 const LOOKUP_RETRIES = 2;
 
-/** One page of the list, retried after a 429, a 5xx or a network failure. */
+/** One page of the list, retried after a failure the answer table reads as transient for a GET (429, 5xx, network). */
 async function getPage(
   args: LookUp,
   path: string,
   signal: AbortSignal | undefined,
 ): Promise<{ body: MessagePage }> {
-  const { client, policy, sleep, acquire } = args;
+  const { client, policy, sleep, acquire, maxWaitMs } = args;
   for (let attempt = 0; ; attempt++) {
     const permit = await acquire?.();
     try {
@@ -60,10 +60,14 @@ async function getPage(
       await permit?.release({ kind: 'ok' });
       return page;
     } catch (error) {
-      const rateLimited = meaningOf(error).teaches === 'rate_limited';
-      await permit?.release({ kind: rateLimited ? 'rate_limited' : 'other' });
-      if (!isTransient(error) || attempt >= LOOKUP_RETRIES) throw error;
-      await sleep(policy.pauseMs * 2 ** attempt, signal);
+      const meaning = lookUpMeaningOf(error);
+      await permit?.release(meaning.end);
+      const { retryAfterMs } = meaning;
+      // A Retry-After over the cap is not waited for, as on every other answer: the look-up fails.
+      if (!meaning.transient || attempt >= LOOKUP_RETRIES || (retryAfterMs ?? 0) > maxWaitMs) throw error;
+      // The pause doubles per retry, or Twilio's Retry-After when longer; never past the cap.
+      const pause = Math.max(policy.pauseMs * 2 ** attempt, retryAfterMs ?? 0);
+      await sleep(Math.min(pause, maxWaitMs), signal);
     }
   }
 }
@@ -110,12 +114,14 @@ export interface LookUp {
   /** SIDs that other rows of the same write created. */
   exclude: { has(sid: string): boolean };
   policy: DuplicateCheckPolicy;
+  /** The longest wait allowed (`retry.maxRetryAfterMs`): every pause of the look-up is capped at it. */
+  maxWaitMs: number;
   sleep: Sleep;
   /** The coordinator's permit for each GET; `undefined`: none needed. */
   acquire?: () => Promise<Permit>;
 }
 
-/** Looks twice, with a pause between, before concluding that the message was not created. */
+/** Looks twice, with a pause between (at most `maxWaitMs`), before concluding that the message was not created. */
 export async function findCreatedMessage(
   args: LookUp,
   signal?: AbortSignal,
@@ -123,6 +129,6 @@ export async function findCreatedMessage(
   const since = args.sinceMs - args.policy.clockSkewMs;
   const first = await lookOnce(args, since, signal);
   if (first) return first;
-  await args.sleep(args.policy.pauseMs, signal);
+  await args.sleep(Math.min(args.policy.pauseMs, args.maxWaitMs), signal);
   return lookOnce(args, since, signal);
 }

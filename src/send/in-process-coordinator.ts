@@ -5,7 +5,7 @@
  * everything new from its sender.
  */
 import type { Logger } from '../logger.js';
-import type { Coordinator, Permit, PermitRequest, RequestEnd } from './coordinator.js';
+import type { Coordinator, Permit, PermitRequest, RequestEnd } from '../seams/coordinator.js';
 import { AdaptiveLimit, TokenBucket } from './pacing.js';
 
 /** Rate steps: the paced rate is `segmentsPerSecond × step / RATE_STEPS`, halved on a 429. */

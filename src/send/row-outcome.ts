@@ -6,10 +6,10 @@
  */
 import type { MessageResource } from '../client.js';
 import { AbortedError, type NetworkError, TwilioApiError, type UnreadableResponseError } from '../errors.js';
+import { CoordinatorUnavailableError } from '../seams/coordinator.js';
+import { LedgerUnavailableError } from '../seams/ledger.js';
 import type { RowError, SentRowResult } from '../types.js';
 import { type Meaning, meaningOf } from './answer.js';
-import { CoordinatorUnavailableError } from './coordinator.js';
-import { LedgerUnavailableError } from './ledger.js';
 
 function twilioFields(error: TwilioApiError | UnreadableResponseError): Partial<RowError> {
   const fields: Partial<RowError> = { httpStatus: error.httpStatus };

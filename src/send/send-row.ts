@@ -9,14 +9,14 @@ import pRetry from 'p-retry';
 import type { MessageResource, TwilioClient } from '../client.js';
 import type { DuplicateCheckPolicy, RetryPolicy, Sleep } from '../config/index.js';
 import { encodeForm, type MessageRequest } from '../message.js';
-import type { RowError, RowResult } from '../types.js';
-import { decide, meaningOf, requestEnd } from './answer.js';
 import {
   type Coordinator,
   CoordinatorUnavailableError,
   type Permit,
   type PermitKind,
-} from './coordinator.js';
+} from '../seams/coordinator.js';
+import type { RowError, RowResult } from '../types.js';
+import { decide, meaningOf, requestEnd } from './answer.js';
 import { findCreatedMessage } from './duplicate-check.js';
 import { type Failure, lookupFailure, sentResult, toFailure } from './row-outcome.js';
 
@@ -211,6 +211,7 @@ class RowSend {
         sinceMs,
         exclude: created,
         policy,
+        maxWaitMs: options.retry.maxRetryAfterMs,
         sleep: options.sleep,
         acquire: () => this.#permit('lookup', 0),
       },

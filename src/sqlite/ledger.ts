@@ -14,7 +14,7 @@ import {
   type Ledger,
   type LedgerKey,
   LedgerUnavailableError,
-} from '../send/ledger.js';
+} from '../seams/ledger.js';
 import { loadSqlite } from './load.js';
 
 /** Options of {@link SqliteLedger}. */

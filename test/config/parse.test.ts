@@ -222,6 +222,8 @@ describe('parseOptions', () => {
     [{ concurrency: 0 }, 'options.concurrency', 'out_of_range'],
     [{ concurrency: 65 }, 'options.concurrency', 'out_of_range'],
     [{ segmentsPerSecond: 0 }, 'options.segmentsPerSecond', 'out_of_range'],
+    [{ segmentsPerSecond: 0.01 }, 'options.segmentsPerSecond', 'out_of_range'],
+    [{ segmentsPerSecond: 1, retry: { maxRetryAfterMs: 999 } }, 'options.segmentsPerSecond', 'out_of_range'],
     [{ onProgress: 'yes' }, 'options.onProgress', 'invalid_type'],
     [{ logger: { info() {} } }, 'options.logger', 'invalid_type'],
     [{ duplicateCheck: { pages: 0 } }, 'options.duplicateCheck.pages', 'out_of_range'],
@@ -229,6 +231,21 @@ describe('parseOptions', () => {
   ])('rejects %j at %s with %s', (options, field, code) => {
     const parsed = parseOptions(options);
     expect(parsed.ok ? [] : parsed.issues.map((issue) => [issue.field, issue.code])).toEqual([[field, code]]);
+  });
+
+  it.each([
+    [{ segmentsPerSecond: 1, retry: { maxRetryAfterMs: 1000 } }],
+    [{ segmentsPerSecond: 1 / 60 }],
+    [{ segmentsPerSecond: 0.01, retry: { maxRetryAfterMs: 100_000 } }],
+  ])('accepts a pace whose one-segment wait is within the wait cap: %j', (options) => {
+    expect(parseOptions(options).ok).toBe(true);
+  });
+
+  it('explains a pace slower than the wait cap allows, and what to change', () => {
+    const parsed = parseOptions({ segmentsPerSecond: 0.01 });
+    expect(parsed.ok ? '' : parsed.issues[0]?.message).toBe(
+      'options.segmentsPerSecond must pace one segment at least every retry.maxRetryAfterMs (60000 ms), the longest wait the package makes, but paces one every 100000 ms: raise segmentsPerSecond to at least 0.017 or retry.maxRetryAfterMs to at least 100000',
+    );
   });
 
   it('explains why plain http is refused', () => {

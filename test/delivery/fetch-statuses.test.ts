@@ -13,7 +13,7 @@ import {
   type Coordinator,
   CoordinatorUnavailableError,
   type PermitRequest,
-} from '../../src/send/coordinator.js';
+} from '../../src/seams/coordinator.js';
 import type { RowResult } from '../../src/types.js';
 import { startServer } from '../helpers/server.js';
 import {
@@ -149,6 +149,37 @@ describe('fetchStatuses', () => {
     expect(scope.isDone()).toBe(true);
   });
 
+  it('never waits longer than retry.maxRetryAfterMs, even with a longer backoff configured', async () => {
+    api()
+      .get(path(sid(6)))
+      .times(2)
+      .reply(503, errorJson(20500, 503))
+      .get(path(sid(6)))
+      .reply(200, messageJson({ sid: sid(6), status: 'sent' }));
+    const { dest, waits } = destination(
+      {},
+      { retry: { minDelayMs: 120_000, maxDelayMs: 600_000, maxRetryAfterMs: 60_000 }, random: () => 1 },
+    );
+    const [result] = await collect(dest.fetchStatuses([sid(6)]));
+    expect(result).toMatchObject({ kind: 'found', status: 'sent' });
+    expect(waits).toEqual([60_000, 60_000]);
+  });
+
+  it('retries an unreadable answer (a GET is safe to repeat) and reports one that persists', async () => {
+    api()
+      .get(path(sid(7)))
+      .times(2)
+      .reply(200, '{"sid": "SM', { 'content-type': 'application/json' });
+    const { dest, waits } = destination({}, { retry: { retries: 1, minDelayMs: 100 }, random: () => 1 });
+    const [result] = await collect(dest.fetchStatuses([sid(7)]));
+    expect(result).toMatchObject({
+      kind: 'failed',
+      messageSid: sid(7),
+      error: { code: 'network_error', retryable: true },
+    });
+    expect(waits).toEqual([100]);
+  });
+
   it('gives up after the retries, and at once on a Retry-After over the cap, as a failed look-up', async () => {
     const scope = api()
       .get(path(sid(6)))
@@ -225,6 +256,32 @@ describe('fetchStatuses', () => {
     await dest.close();
   });
 
+  it('reports something thrown that is not an Error as a failed look-up, not retried', async () => {
+    const calls: string[] = [];
+    const client = {
+      get: async (_api: string, path: string) => {
+        calls.push(path);
+        throw 'a dependency threw a string';
+      },
+    } as unknown as TwilioClient;
+    const deps = {
+      client,
+      accountSid: ACCOUNT_SID,
+      retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
+      sleep: async () => {},
+      random: () => 1,
+      requestTimeoutMs: 1000,
+    };
+    expect(await collect(fetchStatuses([sid(8)], deps, { concurrency: 1 }))).toEqual([
+      {
+        kind: 'failed',
+        messageSid: sid(8),
+        error: { code: 'network_error', message: 'a dependency threw a string', retryable: true },
+      },
+    ]);
+    expect(calls).toEqual([path(sid(8))]);
+  });
+
   it('reports a 400 as twilio_rejected, not retried', async () => {
     const scope = api()
       .get(path(sid(3)))
@@ -284,6 +341,7 @@ describe('fetchStatuses', () => {
       retry: { retries: 3, minDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 60_000 },
       sleep: async () => {},
       random: () => 1,
+      requestTimeoutMs: 1000,
     };
     const iterator = fetchStatuses([1, 2, 3, 4].map(sid), deps, { concurrency: 2 });
     const next = iterator.next();

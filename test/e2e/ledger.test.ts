@@ -11,7 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DestinationOptions } from '../../src/config/index.js';
 import { TwilioDestination } from '../../src/destination.js';
 import { ConfigError } from '../../src/errors.js';
-import type { Ledger } from '../../src/send/ledger.js';
+import type { Ledger } from '../../src/seams/ledger.js';
 import { startTwilioSimulator, TWILIO_TEST_SENDER, type TwilioSimulator } from '../../src/simulator/index.js';
 import { SqliteLedger } from '../../src/sqlite/index.js';
 import type { FieldMapping, Row, RowResult } from '../../src/types.js';

@@ -5,7 +5,7 @@
  * everything it would do at once.
  */
 import { expect, it } from 'vitest';
-import type { Coordinator, Permit, PermitRequest } from '../../src/send/coordinator.js';
+import type { Coordinator, Permit, PermitRequest } from '../../src/seams/coordinator.js';
 
 /** One coordinator under test, fresh for each test. */
 export interface ContractSubject {

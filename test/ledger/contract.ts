@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, expect, it } from 'vitest';
-import { type Ledger, type LedgerKey, LedgerUnavailableError } from '../../src/send/ledger.js';
+import { type Ledger, type LedgerKey, LedgerUnavailableError } from '../../src/seams/ledger.js';
 import { openLedger, type StoreConfig } from './stores.js';
 
 /** How the suite reaches one store. */

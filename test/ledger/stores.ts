@@ -7,7 +7,7 @@ import pg from 'pg';
 import { createClient } from 'redis';
 import { PostgresLedger } from '../../src/postgres/index.js';
 import { RedisLedger } from '../../src/redis/index.js';
-import type { Ledger } from '../../src/send/ledger.js';
+import type { Ledger } from '../../src/seams/ledger.js';
 import { SqliteLedger } from '../../src/sqlite/index.js';
 
 /** Which store, and where. */

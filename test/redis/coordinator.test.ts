@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisCoordinator } from '../../src/redis/index.js';
-import { CoordinatorUnavailableError, type PermitRequest } from '../../src/send/coordinator.js';
+import { CoordinatorUnavailableError, type PermitRequest } from '../../src/seams/coordinator.js';
 import { permitRequest } from '../helpers/coordinator-contract.js';
 import { connect, DRIVERS, deleteKeys, eventually, type TestClient } from '../helpers/redis-clients.js';
 import { describeRedis, REDIS_URL, uniqueName } from '../helpers/services.js';

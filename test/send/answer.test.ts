@@ -6,16 +6,19 @@ import {
   TwilioApiError,
   UnreadableResponseError,
 } from '../../src/errors.js';
+import { CoordinatorUnavailableError } from '../../src/seams/coordinator.js';
+import { LedgerUnavailableError } from '../../src/seams/ledger.js';
 import {
   ANSWER_RULES,
+  capWait,
   decide,
+  decideLookUp,
   isTransient,
+  lookUpMeaningOf,
   type Meaning,
   meaningOf,
   requestEnd,
 } from '../../src/send/answer.js';
-import { CoordinatorUnavailableError } from '../../src/send/coordinator.js';
-import { LedgerUnavailableError } from '../../src/send/ledger.js';
 
 const policy = { retries: 3, minDelayMs: 1000, maxDelayMs: 30_000, maxRetryAfterMs: 60_000 };
 
@@ -110,8 +113,95 @@ describe('what an answer means', () => {
     ['a reset after the write', new NetworkError('reset', { written: true }), true],
     ['a 404', apiError(404), false],
     ['an abort', new AbortedError(false), false],
+    [
+      'an unreadable 2xx',
+      new UnreadableResponseError('cut off', { httpStatus: 200, requestId: 'RQ1' }),
+      true,
+    ],
+    ['anything else', new Error('bug'), false],
   ])('treats %s as worth repeating for a GET: %s', (_name, error, expected) => {
     expect(isTransient(error)).toBe(expected);
+  });
+});
+
+describe('what a failed GET means', () => {
+  it.each([
+    ['a 401', apiError(401), 'auth_failed', false, false, true, 'other'],
+    ['a 403', apiError(403), 'auth_failed', false, false, true, 'other'],
+    ['a 404', apiError(404), 'twilio_rejected', false, false, false, 'other'],
+    ['a 429', apiError(429, 20429), 'rate_limited', true, true, false, 'rate_limited'],
+    ['a 503', apiError(503), 'server_error', true, true, false, 'other'],
+    ['a 400', apiError(400, 21211), 'twilio_rejected', false, false, false, 'other'],
+    [
+      'a reset after the write',
+      new NetworkError('reset', { written: true }),
+      'network_error',
+      true,
+      true,
+      false,
+      'other',
+    ],
+    [
+      'a refused connection',
+      new NetworkError('refused', { written: false }),
+      'network_error',
+      true,
+      true,
+      false,
+      'other',
+    ],
+    [
+      'an unreadable 2xx',
+      new UnreadableResponseError('cut off', { httpStatus: 200, requestId: 'RQ1' }),
+      'network_error',
+      true,
+      true,
+      false,
+      'other',
+    ],
+    [
+      'an unreachable coordinator',
+      new CoordinatorUnavailableError('Redis coordinator', 'down'),
+      'coordinator_error',
+      false,
+      true,
+      true,
+      'other',
+    ],
+    ['an abort', new AbortedError(false), 'aborted', false, true, false, 'other'],
+    ['anything else', new Error('bug'), 'network_error', false, true, false, 'other'],
+  ] as const)(
+    'reads %s as %s (transient %s, retryable %s, ends the batch %s)',
+    (_name, error, code, transient, retryable, endsBatch, end) => {
+      expect(lookUpMeaningOf(error)).toMatchObject({
+        code,
+        transient,
+        retryable,
+        endsBatch,
+        end: { kind: end },
+      });
+    },
+  );
+
+  it.each([
+    ['a 503 with retries left waits the backoff', apiError(503), 1, { kind: 'retry', waitMs: 1000 }],
+    ['a 503 on the third retry waits twice as long twice', apiError(503), 3, { kind: 'retry', waitMs: 4000 }],
+    ['a 503 past the retries ends', apiError(503), 4, { kind: 'end', capped: false }],
+    ['a 429 asking 5 s waits 5 s', apiError(429, 20429, 5000), 1, { kind: 'retry', waitMs: 5000 }],
+    ['a 429 asking a day ends at once', apiError(429, 20429, 86_400_000), 1, { kind: 'end', capped: true }],
+    ['a 400 ends at once', apiError(400, 21211), 1, { kind: 'end', capped: false }],
+  ])('decides that %s', (_name, error, retry, expected) => {
+    expect(decideLookUp(lookUpMeaningOf(error), retry, policy, () => 1)).toEqual(expected);
+  });
+
+  it('never waits longer than maxRetryAfterMs, even when the backoff is configured longer', () => {
+    const slow = { retries: 3, minDelayMs: 120_000, maxDelayMs: 600_000, maxRetryAfterMs: 60_000 };
+    expect(decideLookUp(lookUpMeaningOf(apiError(503)), 2, slow, () => 1)).toEqual({
+      kind: 'retry',
+      waitMs: 60_000,
+    });
+    expect(capWait(240_000, slow)).toBe(60_000);
+    expect(capWait(1000, slow)).toBe(1000);
   });
 });
 

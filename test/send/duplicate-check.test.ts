@@ -295,6 +295,78 @@ describe('duplicate-safe retries', () => {
     expect(waits).toEqual([1000]);
   });
 
+  it('caps every pause of the look-up, and the retry after it, at retry.maxRetryAfterMs', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .times(2)
+      .reply(429, errorJson(20429, 429))
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .times(2)
+      .reply(200, { messages: [], next_page_uri: null })
+      .post(MESSAGES_PATH)
+      .reply(201, messageJson({ sid: 'SM11111111111111111111111111111111' }));
+    const { dest, waits } = destination(
+      {},
+      { ...options, retry: { maxRetryAfterMs: 300 }, duplicateCheck: { pauseMs: 500 } },
+    );
+    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    expect(result).toMatchObject({
+      status: 'sent',
+      messageSid: 'SM11111111111111111111111111111111',
+      attempts: 2,
+    });
+    // Page retries (500, 1000), the second look's pause (500) and the backoff (1000), each capped at 300.
+    expect(waits).toEqual([300, 300, 300, 300]);
+  });
+
+  it('waits a look-up page’s Retry-After, and gives the look-up up on one over the cap', async () => {
+    api()
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(429, errorJson(20429, 429), { 'Retry-After': '2' })
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(200, {
+        messages: [
+          messageJson({
+            sid: 'SM22222222222222222222222222222222',
+            to: TO,
+            body: 'Hi Ann',
+            date_created: at(0),
+          }),
+        ],
+      })
+      .post(MESSAGES_PATH)
+      .reply(500, {})
+      .get(MESSAGES_PATH)
+      .query(listQuery)
+      .reply(429, errorJson(20429, 429), { 'Retry-After': '120' });
+    const { dest, waits } = destination({}, { ...options, concurrency: 1, duplicateCheck: { pauseMs: 250 } });
+    const [first, second] = await dest.write([
+      { to: TO, first_name: 'Ann' },
+      { to: TO, first_name: 'Ann' },
+    ]);
+    expect(first).toMatchObject({
+      status: 'sent',
+      messageSid: 'SM22222222222222222222222222222222',
+      recovered: true,
+    });
+    expect(second).toMatchObject({
+      status: 'failed',
+      index: 1,
+      attempts: 1,
+      error: { code: 'server_error', possiblySent: true, retryable: false, httpStatus: 500 },
+    });
+    // 2 s asked and waited; 120 s is over the 60 s cap, so nothing waits for it.
+    expect(waits).toEqual([2000]);
+  });
+
   it('ends the batch when the look-up is refused (401), leaving the row possibly sent', async () => {
     failedThenLookUp(503, {}).reply(401, errorJson(20003, 401, 'Authenticate'));
     const { dest } = destination({}, options);

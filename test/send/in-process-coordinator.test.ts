@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PermitRequest } from '../../src/send/coordinator.js';
+import type { PermitRequest } from '../../src/seams/coordinator.js';
 import { InProcessCoordinator } from '../../src/send/in-process-coordinator.js';
 import { recordingLogger } from '../helpers/logger.js';
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { MessageResource } from '../../src/client.js';
-import { type Claim, type Ledger, LedgerUnavailableError } from '../../src/send/ledger.js';
+import { type Claim, type Ledger, LedgerUnavailableError } from '../../src/seams/ledger.js';
 import { type LedgeredOutcome, sendLedgered } from '../../src/send/ledgered-send.js';
 import { checkRunId, type LedgerRun, ledgerRun, RowClaim } from '../../src/send/row-ledger.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkError, TwilioApiError, UnreadableResponseError } from '../../src/errors.js';
-import { LedgerUnavailableError } from '../../src/send/ledger.js';
+import { LedgerUnavailableError } from '../../src/seams/ledger.js';
 import { toFailure, toRowError } from '../../src/send/row-outcome.js';
 
 const aborted = AbortSignal.abort();

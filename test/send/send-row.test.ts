@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NetworkError, TwilioApiError } from '../../src/errors.js';
 import type { MessageRequest } from '../../src/message.js';
-import { CoordinatorUnavailableError } from '../../src/send/coordinator.js';
+import { CoordinatorUnavailableError } from '../../src/seams/coordinator.js';
 import { type RowContext, sendRow } from '../../src/send/send-row.js';
 import { fakeClient, recordingCoordinator, sendContext } from '../helpers/send.js';
 import { ACCOUNT_SID, FROM, messageJson, sentResult } from '../helpers/twilio.js';

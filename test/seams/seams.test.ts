@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CoordinatorUnavailableError } from '../../src/send/coordinator.js';
-import { LedgerUnavailableError } from '../../src/send/ledger.js';
+import { CoordinatorUnavailableError } from '../../src/seams/coordinator.js';
+import { LedgerUnavailableError } from '../../src/seams/ledger.js';
 
 describe('seam errors', () => {
   it('names the coordinator that could not be reached and keeps the cause', () => {
@@ -24,5 +24,14 @@ describe('seam errors', () => {
       'disk full',
       undefined,
     ]);
+  });
+});
+
+describe('the seams’ old address in src/send/', () => {
+  it('names the same seam classes, for code written before the move', async () => {
+    const coordinator = await import('../../src/send/coordinator.js');
+    const ledger = await import('../../src/send/ledger.js');
+    expect(coordinator.CoordinatorUnavailableError).toBe(CoordinatorUnavailableError);
+    expect(ledger.LedgerUnavailableError).toBe(LedgerUnavailableError);
   });
 });
