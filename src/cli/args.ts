@@ -263,7 +263,7 @@ export function parseCommandLine(argv: readonly string[], output: CommandLineOut
   sendFlags(rowFlags(command('send', 'send one message per row and write one result per row'))).action(
     rows('send'),
   );
-  addStatusCommand(program, HELP_AFTER, (line) => {
+  addStatusCommand(program, (line) => {
     parsed = line;
   });
   program

@@ -13,12 +13,13 @@ import { realpathSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { main as runSimulator } from '../simulator/cli.js';
-import { parseCommandLine } from './args.js';
+import { type CommandLine, parseCommandLine } from './args.js';
 import { type CommandIo, describeFailure, type SignalSource, validate } from './commands.js';
+import { checkOutFile } from './out-file.js';
 import { preview } from './preview-command.js';
 import type { FlagNames } from './report.js';
 import { send } from './send-command.js';
-import { openSession, type Session } from './session.js';
+import { openSession, type Session, UsageError } from './session.js';
 import { status } from './status.js';
 
 /** Everything the CLI touches outside itself. */
@@ -80,6 +81,8 @@ async function run(context: CliContext): Promise<number> {
   const flags: FlagNames =
     line.options.templateFile === undefined ? {} : { 'settings.messageTemplate': '--template-file' };
   try {
+    // A wrong --out is refused first: before the simulator starts, its banner prints, or a request goes.
+    await checkOut(line);
     session = await openSession(line, context.env);
     if (line.command === 'validate') return await validate(session, io, flags);
     if (line.command === 'preview') return await preview(line, session, io);
@@ -95,6 +98,17 @@ async function run(context: CliContext): Promise<number> {
   } finally {
     await session?.close();
   }
+}
+
+/** Refuses an `--out` that is the input, or exists without `--force`/`--append` (a `UsageError`). */
+async function checkOut(line: CommandLine): Promise<void> {
+  const { out, force = false, append = false } = line.options;
+  if (out === undefined) return;
+  const inputKind = line.command === 'status' ? 'results' : 'rows';
+  // checkOutFile rejects only with an OutFileError.
+  await checkOutFile(out, { input: line.file, inputKind, force, append }).catch((error: Error) => {
+    throw new UsageError(error.message);
+  });
 }
 
 /** `simulator`: runs it until SIGINT or SIGTERM, printing its URL and credentials. */

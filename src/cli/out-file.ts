@@ -14,6 +14,8 @@ import type { Writable } from 'node:stream';
 export interface OutFileOptions {
   /** The rows file, which the output must not be. */
   input: string | undefined;
+  /** What the input holds, for the message: `status` reads a send's results. @default 'rows' */
+  inputKind?: 'rows' | 'results';
   /** `--force`: replace an existing file. */
   force: boolean;
   /** `--append`: add to an existing file (written in place, since the earlier lines are kept anyway). */
@@ -62,14 +64,16 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Opens `path` for the results. Rejects with an `OutFileError` when it is the input or exists (without
- * `--force`/`--append`), and with the system's error when it cannot be written.
+ * Checks `path` as an output without opening it, and returns its real path: rejects with an `OutFileError`
+ * when it is the input or exists (without `--force`/`--append`). Run before anything starts (a simulator,
+ * a request), so that a wrong `--out` costs nothing; `openOutFile` checks again.
  */
-export async function openOutFile(path: string, options: OutFileOptions): Promise<OutFile> {
+export async function checkOutFile(path: string, options: OutFileOptions): Promise<string> {
   const target = await realTarget(path);
   if (options.input !== undefined && (await realTarget(options.input)) === target) {
+    const kind = options.inputKind ?? 'rows';
     throw new OutFileError(
-      `--out ${path} is the rows file itself: writing the results there would destroy the rows. Choose another --out file`,
+      `--out ${path} is the ${kind} file itself: writing the results there would destroy the ${kind}. Choose another --out file`,
     );
   }
   const present = await exists(target);
@@ -78,6 +82,15 @@ export async function openOutFile(path: string, options: OutFileOptions): Promis
       `--out ${path} already exists: add --force to replace it, or --append to add to it (its lines are kept)`,
     );
   }
+  return target;
+}
+
+/**
+ * Opens `path` for the results. Rejects with an `OutFileError` when it is the input or exists (without
+ * `--force`/`--append`), and with the system's error when it cannot be written.
+ */
+export async function openOutFile(path: string, options: OutFileOptions): Promise<OutFile> {
+  const target = await checkOutFile(path, options);
   if (options.append) {
     const handle = await open(target, 'a');
     const { size } = await handle.stat();

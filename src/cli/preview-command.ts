@@ -7,7 +7,7 @@
 import type { CommandLine } from './args.js';
 import { type CommandIo, openResults } from './commands.js';
 import { createReadProgress } from './progress.js';
-import { previewSummary } from './report.js';
+import { atFileLine, previewSummary } from './report.js';
 import { scanRows } from './scan.js';
 import type { Session } from './session.js';
 import { openSource } from './source.js';
@@ -36,7 +36,7 @@ export async function preview(line: CommandLine, session: Session, io: CommandIo
       source,
       line,
       async (row, origin) => {
-        await results.writer.write({ ...origin, ...row });
+        await results.writer.write({ ...origin, ...atFileLine(row, origin.line) });
         progress.update(++rows);
       },
       bytes,

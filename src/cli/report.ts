@@ -273,6 +273,34 @@ export function duplicateLine(duplicates: Duplicates): string {
   return `Duplicate recipients: ${count(duplicates.rows, 'row')} ${duplicates.rows === 1 ? 'sends' : 'send'} to a number an earlier row already sends to, e.g. ${duplicates.examples.join(', ')}.`;
 }
 
+/** A message of the package for the row at `index`, with its `Row n:` start turned into the file's line. */
+function atLine(message: string, index: number, line: number): string {
+  const start = `Row ${index}: `;
+  return message.startsWith(start) ? `Line ${line}: ${message.slice(start.length)}` : message;
+}
+
+/**
+ * A result as the CLI writes it: the package numbers rows from 0 in its messages (`Row 2: …`), which has
+ * no meaning beside a file; here the error's and warnings' messages name the row's file line instead.
+ *
+ * @example
+ * ```ts
+ * atFileLine({ index: 2, error: { message: 'Row 2: opted out' } }, 4).error.message; // 'Line 4: opted out'
+ * ```
+ */
+export function atFileLine<T extends { index: number }>(result: T, line: number): T {
+  const { error, warnings } = result as { error?: { message: string }; warnings?: { message: string }[] };
+  return {
+    ...result,
+    ...(error === undefined
+      ? {}
+      : { error: { ...error, message: atLine(error.message, result.index, line) } }),
+    ...(warnings === undefined
+      ? {}
+      : { warnings: warnings.map((w) => ({ ...w, message: atLine(w.message, result.index, line) })) }),
+  };
+}
+
 /** One failed row: its code, its file line, then the message (without the package's `Row n:` start). */
 export function failureLine(index: number, line: number, error: RowError): string {
   const message = error.message.startsWith(`Row ${index}: `)

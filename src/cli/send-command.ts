@@ -12,7 +12,7 @@ import { abortedBeforeStart } from '../send/index.js';
 import type { CommandLine } from './args.js';
 import { type CommandIo, openResults } from './commands.js';
 import { createProgress } from './progress.js';
-import { countResult, duplicateLine, newTally, sendSummary } from './report.js';
+import { atFileLine, countResult, duplicateLine, newTally, sendSummary } from './report.js';
 import { guardRows, type SourceRow } from './rows.js';
 import { type Scan, scanRows } from './scan.js';
 import type { Session } from './session.js';
@@ -134,7 +134,7 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
       countResult(tally, result, origin.line);
       if (writeError !== undefined) continue;
       try {
-        await out.writer.write({ ...origin, ...result });
+        await out.writer.write({ ...origin, ...atFileLine(result, origin.line) });
       } catch (error) {
         // Without a place for the results, sending on would lose them: stop, and report the rest aborted.
         writeError = error as Error;
@@ -155,7 +155,8 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
           };
           const origin = options.key === undefined ? { line: at } : { line: at, key: row[options.key] };
           countResult(tally, result, origin.line);
-          if (writeError === undefined) await out.writer.write({ ...origin, ...result });
+          if (writeError === undefined)
+            await out.writer.write({ ...origin, ...atFileLine(result, origin.line) });
         }
         index++;
       }

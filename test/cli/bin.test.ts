@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { atFileLine } from '../../src/cli/report.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { BIN, runBin, startBin } from '../helpers/cli-process.js';
 import { CSV_ROWS, envFor, fixture, jsonLines, libraryResults, sendFlags, simulator } from './helpers.js';
@@ -34,7 +35,7 @@ describe('the twilio-destination bin', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(jsonLines(await readFile(out, 'utf8'))).toEqual(
-      (await libraryResults(CSV_ROWS)).map((r, i) => ({ line: i + 2, ...r })),
+      (await libraryResults(CSV_ROWS)).map((r, i) => ({ line: i + 2, ...atFileLine(r, i + 2) })),
     );
     expect(result.stderr.split('\n').slice(0, 5)).toEqual([
       'Sent 2 of 5 rows; 3 failed (invalid_row 1, twilio_rejected 1, template_error 1).',
@@ -60,7 +61,7 @@ describe('the twilio-destination bin', () => {
     );
     expect(result.code).toBe(0);
     expect(jsonLines(result.stdout)).toEqual(
-      (await libraryResults(rows)).map((r, i) => ({ line: i + 1, ...r })),
+      (await libraryResults(rows)).map((r, i) => ({ line: i + 1, ...atFileLine(r, i + 1) })),
     );
     expect(result.stderr).toMatch(/^Sent 2 of 2 rows\.\n/);
     expect(result.stdout + result.stderr).not.toContain(sim.apiKey.secret);

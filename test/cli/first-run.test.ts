@@ -114,12 +114,16 @@ describe('a safe first send', () => {
   it('--to sends only the first row, to the test number, and --limit only the first rows', async () => {
     const input = await file('rows.csv', CSV);
     const test = await runBin(send(input, '--default-country', 'US', '--to', '+14155550199'), envFor(sim));
-    expect(test.code).toBe(0);
+    expect({ code: test.code, stderr: test.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(sim.messages.map((m) => [m.to, m.body])).toEqual([['+14155550199', 'Hi Ada, order A-1']]);
     expect(jsonLines(test.stdout)).toEqual([expect.objectContaining({ line: 2, status: 'sent' })]);
 
     const limited = await runBin(send(input, '--default-country', 'US', '--limit', '2'), envFor(sim));
-    expect(limited.code).toBe(0);
+    // The whole result, so that a failure shows what the CLI said.
+    expect({ code: limited.code, stderr: limited.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringMatching(/^Sent 2 of 2 rows\./),
+    });
     expect(sim.messages.slice(1).map((m) => m.to)).toEqual(['+14155550100', '+14155550101']);
     expect(limited.stderr).toMatch(/^Sent 2 of 2 rows\./);
   });

@@ -6,8 +6,10 @@ import { PassThrough, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isEntryPoint, processContext } from '../../src/cli/main.js';
+import { atFileLine } from '../../src/cli/report.js';
 import { TwilioDestination } from '../../src/index.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
+import type { RowResult } from '../../src/types.js';
 import {
   CSV_ROWS,
   capture,
@@ -36,8 +38,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Results as the CLI writes them: each with its row's file line first (consecutive from `first`). */
-const withLines = (results: object[], first: number) => results.map((r, i) => ({ line: first + i, ...r }));
+/**
+ * Results as the CLI writes them: each with its row's file line first (consecutive from `first`), and the
+ * package's `Row n:` message start turned into `Line n:` (checked on its own in send-lines.test.ts).
+ */
+const withLines = (results: RowResult[], first: number) =>
+  results.map((r, i) => ({ line: first + i, ...atFileLine(r, first + i) }));
 
 const creates = () => sim.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/Messages.json'));
 
