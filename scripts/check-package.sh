@@ -4,7 +4,7 @@
 #      maps: dist/ is built without them because src/ is not shipped, so they would point at missing files);
 #   2. publint (strict) and @arethetypeswrong/cli (esm-only profile) find no problem in that tarball;
 #   3. a fresh consumer project installs the tarball and, under Node 24 and Node 22, both `import`s and
-#      `require()`s the two entry points ('twilio-destination' and 'twilio-destination/simulator').
+#      `require()`s every entry point ('twilio-destination', '/simulator', '/redis', '/postgres', '/sqlite').
 # Needs only the repo's devDependencies (`npm ci`) and the npm registry (the consumer's dependencies, and Node
 # itself when no Node 22/24 is found). Prints one PASS/FAIL line per check; exits 1 if any check failed.
 set -euo pipefail
@@ -71,11 +71,12 @@ check_none "TypeScript sources or build info" '\.(tsbuildinfo|ts|mts|cts|tsx)$' 
 
 MISSING=""
 for file in package.json README.md LICENSE CHANGELOG.md dist/index.js dist/index.d.ts \
-  dist/simulator/index.js dist/simulator/index.d.ts; do
+  dist/simulator/index.js dist/simulator/index.d.ts dist/redis/index.js dist/redis/index.d.ts \
+  dist/postgres/index.js dist/postgres/index.d.ts dist/sqlite/index.js dist/sqlite/index.d.ts; do
   grep -qxF "package/$file" "$WORK/files.txt" || MISSING="$MISSING $file"
 done
 if [ -z "$MISSING" ]; then
-  pass "tarball: has package.json, README.md, LICENSE, CHANGELOG.md and both entry points"
+  pass "tarball: has package.json, README.md, LICENSE, CHANGELOG.md and every entry point"
 else
   fail "tarball: missing$MISSING"
 fi
@@ -114,15 +115,26 @@ JSON
 cat >"$CONSUMER/esm.mjs" <<'JS'
 import { TwilioDestination } from 'twilio-destination';
 import { startTwilioSimulator } from 'twilio-destination/simulator';
+// The back-ends load without their drivers installed: the user passes the client (or pg is loaded on open).
+import { RedisCoordinator, RedisLedger } from 'twilio-destination/redis';
+import { PostgresLedger, migrate } from 'twilio-destination/postgres';
+import { SqliteLedger } from 'twilio-destination/sqlite';
 
-const wrong = Object.entries({ TwilioDestination, startTwilioSimulator }).filter(([, v]) => typeof v !== 'function');
+const wrong = Object.entries({
+  TwilioDestination, startTwilioSimulator, RedisCoordinator, RedisLedger, PostgresLedger, migrate, SqliteLedger,
+}).filter(([, v]) => typeof v !== 'function');
 if (wrong.length > 0) throw new Error(`not functions: ${wrong.map(([name]) => name).join(', ')}`);
 JS
 cat >"$CONSUMER/cjs.cjs" <<'JS'
 const { TwilioDestination } = require('twilio-destination');
 const { startTwilioSimulator } = require('twilio-destination/simulator');
+const { RedisCoordinator, RedisLedger } = require('twilio-destination/redis');
+const { PostgresLedger, migrate } = require('twilio-destination/postgres');
+const { SqliteLedger } = require('twilio-destination/sqlite');
 
-const wrong = Object.entries({ TwilioDestination, startTwilioSimulator }).filter(([, v]) => typeof v !== 'function');
+const wrong = Object.entries({
+  TwilioDestination, startTwilioSimulator, RedisCoordinator, RedisLedger, PostgresLedger, migrate, SqliteLedger,
+}).filter(([, v]) => typeof v !== 'function');
 if (wrong.length > 0) throw new Error(`not functions: ${wrong.map(([name]) => name).join(', ')}`);
 JS
 if (cd "$CONSUMER" && npm install --no-audit --no-fund --no-package-lock "$TARBALL" >"$WORK/install.log" 2>&1); then
@@ -131,14 +143,14 @@ if (cd "$CONSUMER" && npm install --no-audit --no-fund --no-package-lock "$TARBA
     BIN="$(node_bin "$major")"
     VERSION="$("$BIN/node" --version)"
     if (cd "$CONSUMER" && "$BIN/node" esm.mjs); then
-      pass "Node $VERSION: import of twilio-destination and twilio-destination/simulator"
+      pass "Node $VERSION: import of twilio-destination and its subpaths (simulator, redis, postgres, sqlite)"
     else
-      fail "Node $VERSION: import of twilio-destination and twilio-destination/simulator"
+      fail "Node $VERSION: import of twilio-destination and its subpaths (simulator, redis, postgres, sqlite)"
     fi
     if (cd "$CONSUMER" && "$BIN/node" cjs.cjs); then
-      pass "Node $VERSION: require() of twilio-destination and twilio-destination/simulator"
+      pass "Node $VERSION: require() of twilio-destination and its subpaths (simulator, redis, postgres, sqlite)"
     else
-      fail "Node $VERSION: require() of twilio-destination and twilio-destination/simulator"
+      fail "Node $VERSION: require() of twilio-destination and its subpaths (simulator, redis, postgres, sqlite)"
     fi
     # The installed bin, through npm's link, sending the demo rows on the embedded simulator.
     printf 'phone,name\n+14155550100,Ada\n' >"$CONSUMER/rows.csv"

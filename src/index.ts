@@ -11,6 +11,7 @@ export type {
   DuplicateCheckPolicy,
   Progress,
   RetryPolicy,
+  Sleep,
 } from './config/index.js';
 export type {
   FetchStatusesOptions,
@@ -34,6 +35,7 @@ export {
   type StatusCallbackHandlerOptions,
   statusSupersedes,
 } from './delivery/index.js';
+export type { FormFields } from './delivery/request-body.js';
 export { TwilioDestination } from './destination.js';
 export { ConfigError, isConfigError } from './errors.js';
 export type { Logger } from './logger.js';
@@ -60,6 +62,7 @@ export type {
 } from './preview.js';
 export type { Claim, LeaseOptions, Ledger, LedgerKey } from './seams/ledger.js';
 export type { Encoding } from './segments.js';
+export type { LookUpCode } from './send/index.js';
 export {
   type Coordinator,
   type CoordinatorContext,

@@ -138,14 +138,43 @@ export interface ValidationIssue {
 /** Facts `validateCredentials()` found. */
 export interface CredentialsInfo {
   /** The account's status (`active`, `suspended`, `closed`) and type (`Full`, `Trial`), when Twilio answered. */
-  account?: { status: string; type: string };
+  account?: {
+    /** `active`, `suspended` or `closed` (`unknown` when Twilio answered something else). */
+    status: string;
+    /** `Full` or `Trial` (`unknown` when Twilio answered something else). */
+    type: string;
+  };
 }
 
 /** What `validateTargetSettings()` learnt about the sender. */
 export type SenderInfo =
-  | { kind: 'short_code' | 'alphanumeric' | 'whatsapp'; from: string }
-  | { kind: 'messaging_service'; sid: string; friendlyName: unknown }
-  | { kind: 'phone'; number: string; capabilities: { sms?: boolean; mms?: boolean } | null };
+  | {
+      /** A sender Twilio cannot be asked about: short code, alphanumeric ID or WhatsApp number. */
+      kind: 'short_code' | 'alphanumeric' | 'whatsapp';
+      /** `settings.from` as configured. */
+      from: string;
+    }
+  | {
+      /** A Messaging Service, found on the account. */
+      kind: 'messaging_service';
+      /** Its `MG…` SID. */
+      sid: string;
+      /** Its name in the Twilio console, as Twilio gave it. */
+      friendlyName: unknown;
+    }
+  | {
+      /** A phone number the account owns. */
+      kind: 'phone';
+      /** The number in E.164. */
+      number: string;
+      /** What Twilio says the number can do; `null` when it did not say. */
+      capabilities: {
+        /** It can send SMS. */
+        sms?: boolean;
+        /** It can send MMS. */
+        mms?: boolean;
+      } | null;
+    };
 
 /** Facts `validateTargetSettings()` found. */
 export interface TargetSettingsInfo {

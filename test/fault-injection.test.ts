@@ -533,6 +533,23 @@ describe('an abort mid-run', () => {
     }
   }
 
+  /**
+   * No request after the abort; the row whose create was in flight failed `aborted`, possibly sent (its
+   * message exists once), and every later row failed `aborted` before it started.
+   */
+  function expectStoppedInFlight(
+    sim: TwilioSimulator,
+    results: readonly RowResult[],
+    seen: Observed,
+    requestsAtAbort: number,
+  ) {
+    expect(sim.requests).toHaveLength(requestsAtAbort);
+    const stop = stoppedAt(results, seen, 'aborted');
+    expect(results[stop]).toMatchObject({ error: { code: 'aborted', possiblySent: true, retryable: false } });
+    expect(seen.messages.get(stop)).toHaveLength(1);
+    expectRestAborted(results, seen, stop);
+  }
+
   it('cancels the request in flight, reports it possibly sent, and sends nothing more', async () => {
     const controller = new AbortController();
     let requestsAtAbort = -1;
@@ -547,11 +564,7 @@ describe('an abort mid-run', () => {
       {},
       controller.signal,
     );
-    expect(sim.requests).toHaveLength(requestsAtAbort);
-    const stop = stoppedAt(results, seen, 'aborted');
-    expect(results[stop]).toMatchObject({ error: { code: 'aborted', possiblySent: true, retryable: false } });
-    expect(seen.messages.get(stop)).toHaveLength(1);
-    expectRestAborted(results, seen, stop);
+    expectStoppedInFlight(sim, results, seen, requestsAtAbort);
   });
 
   it('stops during a retry wait and reports that row not sent', async () => {
@@ -618,11 +631,7 @@ describe('an abort mid-run', () => {
       {},
       controller.signal,
     );
-    expect(sim.requests).toHaveLength(requestsAtAbort);
-    const stop = stoppedAt(results, seen, 'aborted');
-    expect(results[stop]).toMatchObject({ error: { code: 'aborted', possiblySent: true, retryable: false } });
-    expect(seen.messages.get(stop)).toHaveLength(1);
-    expectRestAborted(results, seen, stop);
+    expectStoppedInFlight(sim, results, seen, requestsAtAbort);
   });
 });
 

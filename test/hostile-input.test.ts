@@ -1,10 +1,11 @@
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TwilioDestination } from '../src/destination.js';
 import { ConfigError } from '../src/errors.js';
 import { MAX_BODY_LENGTH, MAX_VALUE_LENGTH } from '../src/message.js';
 import type { Row } from '../src/types.js';
 import { instantDispatcher } from './helpers/instant-dispatcher.js';
+import { longestRegexInputAsync } from './helpers/regex-input.js';
 import { baseConfig, messageJson } from './helpers/twilio.js';
 
 const RUNS = 1000;
@@ -82,22 +83,6 @@ function materialise(value: unknown): unknown {
 const HUGE_ARRAY: unknown[] = new Array(2 ** 28);
 const HUGE_STRING = 'x'.repeat(10_000_000);
 const LONG_DIGITS = `${'1'.repeat(40_000)}a`;
-
-/** The longest text any regular expression saw while `run` ran (every RegExp method calls a replaced `exec`). */
-async function longestRegexInput(run: () => Promise<void>): Promise<number> {
-  let longest = 0;
-  const exec = RegExp.prototype.exec;
-  const spy = vi.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, text: string) {
-    longest = Math.max(longest, String(text).length);
-    return exec.call(this, text);
-  });
-  try {
-    await run();
-  } finally {
-    spy.mockRestore();
-  }
-  return longest;
-}
 
 /** Whether a first row is an object without a `to` column; a row that throws when looked at is not. */
 function lacksRecipientColumn(first: unknown): boolean {
@@ -214,7 +199,7 @@ describe('hostile input', () => {
           let results: Awaited<ReturnType<typeof destination.write>> = [];
           // The time bound, as an operation count: no regular expression ever reads more than a message's
           // worth of a value (a 40,000-digit `to`, a 10 MB string are cut or refused by length first).
-          const longest = await longestRegexInput(async () => {
+          const longest = await longestRegexInputAsync(async () => {
             results = await destination.write(rows as Row[]);
           });
           expect(longest).toBeLessThanOrEqual(MAX_BODY_LENGTH * 2);

@@ -10,6 +10,7 @@ import {
   MAX_URL_LENGTH,
   type SenderKind,
 } from '../src/recipient.js';
+import { longestRegexInput } from './helpers/regex-input.js';
 
 const SID_HEX = '0123456789abcdef0123456789ABCDEF';
 
@@ -313,25 +314,6 @@ describe('checkStatusCallback', () => {
     });
   });
 });
-
-/**
- * The longest text any regular expression was run on while `run` ran: the operation count behind the
- * claim that a hostile cell costs nothing. Every RegExp method goes through `exec` once it is replaced.
- */
-function longestRegexInput(run: () => void): number {
-  let longest = 0;
-  const exec = RegExp.prototype.exec;
-  const spy = vi.spyOn(RegExp.prototype, 'exec').mockImplementation(function (this: RegExp, text: string) {
-    longest = Math.max(longest, String(text).length);
-    return exec.call(this, text);
-  });
-  try {
-    run();
-  } finally {
-    spy.mockRestore();
-  }
-  return longest;
-}
 
 describe('hostile values', () => {
   afterEach(() => vi.restoreAllMocks());

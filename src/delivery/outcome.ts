@@ -92,7 +92,10 @@ const DELIVERED = new Set(['delivered', 'read']);
 const FINAL_FAILURE = new Set(['undelivered', 'failed', 'canceled', 'partially_delivered']);
 
 /** The entry for `code`, and for a code the table does not know: `transient`, said so in `meaning`. */
-export function deliveryErrorInfo(code: number): DeliveryErrorInfo & { known: boolean } {
+export function deliveryErrorInfo(code: number): DeliveryErrorInfo & {
+  /** `false` for a code the table does not know (its outcome is then `transient`). */
+  known: boolean;
+} {
   const info = DELIVERY_ERROR_CODES[code];
   if (info !== undefined) return { ...info, known: true };
   return {

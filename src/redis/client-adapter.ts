@@ -1,7 +1,7 @@
 /**
  * Speaks to the user's own Redis client, whichever it is: `ioredis` (a `Redis` or `Cluster`) or node-redis
- * (`createClient()` from `redis`). Only the few operations the Redis back-ends need: one raw command, and a
- * second connection subscribed to a channel. Neither driver is imported: the client the user passes is
+ * (`createClient()` from `redis`). The one adapter every Redis back-end uses (the coordinator and the ledger),
+ * with only the few operations they need: one raw command, and a second connection subscribed to a channel. Neither driver is imported: the client the user passes is
  * inspected, so neither module is loaded unless the user loaded it.
  */
 

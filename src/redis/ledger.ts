@@ -11,12 +11,12 @@ import {
   type LedgerKey,
   LedgerUnavailableError,
 } from '../seams/ledger.js';
-import { type EvalScript, evalFor, type RedisClientLike } from './ledger-client.js';
+import { adaptRedisClient, type RedisAdapter, type RedisClientLike } from './client-adapter.js';
 
 /** Options of {@link RedisLedger}. */
 export interface RedisLedgerOptions {
   /** The user's connected ioredis or node-redis (v4+) client; never quit by the ledger. */
-  redis: object;
+  redis: RedisClientLike;
   /**
    * Prefix of every key (one hash per row: `<prefix><account>:<runId>:<rowKey>`).
    * @default 'twilio-destination:ledger:'
@@ -80,11 +80,11 @@ return 0`;
 export class RedisLedger implements Ledger {
   readonly description: string;
   readonly leaseMs: number | undefined;
-  readonly #eval: EvalScript;
+  readonly #redis: RedisAdapter;
   readonly #prefix: string;
 
   constructor(options: RedisLedgerOptions) {
-    this.#eval = evalFor(options.redis as RedisClientLike);
+    this.#redis = adaptRedisClient(options.redis, 'RedisLedger');
     this.#prefix = options.keyPrefix ?? 'twilio-destination:ledger:';
     this.leaseMs = options.leaseMs;
     this.description = `Redis ledger (keys "${this.#prefix}…")`;
@@ -129,7 +129,7 @@ export class RedisLedger implements Ledger {
 
   async #run(what: string, script: string, keys: string[], args: (string | number)[]): Promise<unknown> {
     try {
-      return await this.#eval(script, keys, args);
+      return await this.#redis.command(['EVAL', script, String(keys.length), ...keys, ...args.map(String)]);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new LedgerUnavailableError(this.description, `${this.description} failed to ${what}: ${reason}`, {

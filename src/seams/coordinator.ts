@@ -29,14 +29,24 @@ export interface PermitRequest {
 
 /** How the request that held a permit ended; the coordinator learns from it. */
 export type RequestEnd =
-  /** A 2xx: one success towards climbing back after a 429. */
-  | { kind: 'ok' }
-  /** A 429 (20429): lower the shared limit, once per generation. */
-  | { kind: 'rate_limited' }
-  /** A 21611: the sender's queue is full; nothing new from this sender for `pauseMs`. */
-  | { kind: 'queue_full'; pauseMs: number }
-  /** Any other end (another error, a network failure, an abort): the slot is freed, nothing learned. */
-  | { kind: 'other' };
+  | {
+      /** A 2xx: one success towards climbing back after a 429. */
+      kind: 'ok';
+    }
+  | {
+      /** A 429 (20429): lower the shared limit, once per generation. */
+      kind: 'rate_limited';
+    }
+  | {
+      /** A 21611: the sender's queue is full; nothing new from this sender for `pauseMs`. */
+      kind: 'queue_full';
+      /** How long the sender pauses (the row's own retry wait, at most `retry.maxRetryAfterMs`). */
+      pauseMs: number;
+    }
+  | {
+      /** Any other end (another error, a network failure, an abort): the slot is freed, nothing learned. */
+      kind: 'other';
+    };
 
 /** A held slot. */
 export interface Permit {
@@ -46,6 +56,7 @@ export interface Permit {
 
 /** What a write needs to know before its first row. */
 export interface CoordinatorContext {
+  /** The account the write sends on. */
   accountSid: string;
   /** The per-request timeout (`options.timeoutMs`); a lease outlives any request by more than this. */
   requestTimeoutMs: number;
@@ -69,6 +80,7 @@ export interface Coordinator {
 
 /** The shared state could not be reached or answered wrongly: the row is not sent, the batch ends. */
 export class CoordinatorUnavailableError extends Error {
+  /** Always `CoordinatorUnavailableError`. */
   override readonly name = 'CoordinatorUnavailableError';
   constructor(
     /** Names the coordinator for the row's message, e.g. `Redis coordinator (127.0.0.1:6379)`. */

@@ -2,22 +2,18 @@
  * The built bin (dist/cli/main.js, built by the global setup) run as a child process, as a user runs it:
  * real argv, environment, pipes and signals, against a simulator started here.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { atFileLine } from '../../src/cli/report.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { CSV_ROWS, envFor, fixture, jsonLines, libraryResults, simulator, TEMPLATE } from './helpers.js';
+import { BIN, runBin, startBin } from '../helpers/cli-process.js';
+import { CSV_ROWS, envFor, fixture, jsonLines, libraryResults, sendFlags, simulator } from './helpers.js';
 
 // Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
 vi.setConfig({ testTimeout: 60_000 });
-
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 
 let sim: TwilioSimulator;
 let dir: string;
@@ -30,56 +26,12 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface Exit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Starts the bin with only `env` (no inherited TWILIO_* variables). */
-function start(
-  args: string[],
-  env: Record<string, string> = {},
-  script = BIN,
-): ChildProcess & { done: Promise<Exit> } {
-  const child = spawn(process.execPath, [script, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  return Object.assign(child, { done });
-}
-
-function run(args: string[], env: Record<string, string> = {}, stdin?: string): Promise<Exit> {
-  const child = start(args, env);
-  child.stdin?.end(stdin);
-  return child.done;
-}
-
-const sendArgs = (...extra: string[]) => [
-  'send',
-  '--api-base-url',
-  sim.url,
-  '--from',
-  '+15005550006',
-  '--template',
-  TEMPLATE,
-  '--map',
-  'to=phone',
-  ...extra,
-];
+const sendArgs = (...extra: string[]) => ['send', ...sendFlags(sim.url), ...extra];
 
 describe('the twilio-destination bin', () => {
   it('sends a CSV file with credentials from the environment only, writing every result to --out', async () => {
     const out = join(dir, 'results.jsonl');
-    const result = await run(sendArgs(fixture('customers.csv'), '--out', out), envFor(sim));
+    const result = await runBin(sendArgs(fixture('customers.csv'), '--out', out), envFor(sim));
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(jsonLines(await readFile(out, 'utf8'))).toEqual(
@@ -102,7 +54,7 @@ describe('the twilio-destination bin', () => {
       TWILIO_API_KEY: sim.apiKey.sid,
       TWILIO_API_SECRET: sim.apiKey.secret,
     };
-    const result = await run(
+    const result = await runBin(
       sendArgs('--format', 'jsonl'),
       env,
       rows.map((r) => JSON.stringify(r)).join('\n'),
@@ -116,7 +68,7 @@ describe('the twilio-destination bin', () => {
   });
 
   it('runs on the embedded simulator with --simulate, saying that nothing leaves the machine', async () => {
-    const result = await run([
+    const result = await runBin([
       'send',
       fixture('customers.jsonl'),
       '--simulate',
@@ -136,20 +88,20 @@ describe('the twilio-destination bin', () => {
 
   it('exits 2 with a clear message on usage and configuration errors, and never echoes a secret', async () => {
     const env = envFor(sim);
-    const unknown = await run(sendArgs('--colour', 'blue'), env);
+    const unknown = await runBin(sendArgs('--colour', 'blue'), env);
     expect(unknown).toMatchObject({ code: 2, stdout: '' });
     expect(unknown.stderr).toMatch(/^error: unknown option '--colour'/);
 
-    const map = await run(sendArgs('--map', 'phone'), env);
+    const map = await runBin(sendArgs('--map', 'phone'), env);
     expect(map.code).toBe(2);
     expect(map.stderr).toContain("argument 'phone' is invalid. expected field=column");
 
-    const missing = await run(['send', fixture('customers.csv'), '--api-base-url', sim.url], env);
+    const missing = await runBin(['send', fixture('customers.csv'), '--api-base-url', sim.url], env);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--template [required]: give the message with --template <text>');
     expect(missing.stderr).toContain('--from [required]');
 
-    const flag = await run([
+    const flag = await runBin([
       ...sendArgs(fixture('customers.csv')),
       `--auth-token=${sim.credentials.authToken}`,
     ]);
@@ -162,7 +114,7 @@ describe('the twilio-destination bin', () => {
   it('prints its help through a symlink, as npm installs it', async () => {
     const link = join(dir, 'twilio-destination');
     await symlink(BIN, link);
-    const child = start(['--help'], {}, link);
+    const child = startBin(['--help'], {}, { script: link });
     const result = await child.done;
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: twilio-destination [options] [command]');
@@ -171,7 +123,7 @@ describe('the twilio-destination bin', () => {
   it('stops cleanly on Ctrl-C: exit 130, every row has a result, nothing is sent afterwards', async () => {
     sim.configure({ latency: { fixedMs: 150 } });
     const out = join(dir, 'results.jsonl');
-    const child = start(sendArgs(fixture('eight.csv'), '--out', out), envFor(sim));
+    const child = startBin(sendArgs(fixture('eight.csv'), '--out', out), envFor(sim));
     while (sim.messages.length < 2) await sleep(10);
     const killedAt = Date.now();
     child.kill('SIGINT');

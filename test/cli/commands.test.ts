@@ -15,7 +15,7 @@ import { lineWriter } from '../../src/cli/output.js';
 import { confirmationText } from '../../src/cli/send-command.js';
 import { proxyFromEnv } from '../../src/cli/session.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { capture, envFor, jsonLines, runCli, simulator } from './helpers.js';
+import { capture, envFor, jsonLines, messageFlags, runCli, simulator } from './helpers.js';
 
 let sim: TwilioSimulator;
 beforeEach(async () => {
@@ -227,19 +227,7 @@ describe('the costliest rows', () => {
       .map((n) => JSON.stringify({ phone: '+14155550100', text: 'x'.repeat(n) }))
       .join('\n');
     const run = await runCli(
-      [
-        'preview',
-        '--format',
-        'jsonl',
-        '--from',
-        '+15005550006',
-        '--template',
-        '{{text}}',
-        '--map',
-        'to=phone',
-        '--warn-above-segments',
-        '9',
-      ],
+      ['preview', '--format', 'jsonl', ...messageFlags('{{text}}'), '--warn-above-segments', '9'],
       { stdinText },
     );
     expect(run.code).toBe(0);

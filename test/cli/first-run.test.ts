@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { capture, envFor, jsonLines, runBin, runCli, simulator, startBin } from './helpers.js';
+import { runBin, startBin } from '../helpers/cli-process.js';
+import { capture, envFor, jsonLines, messageFlags, runCli, simulator } from './helpers.js';
 
 // Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
 vi.setConfig({ testTimeout: 60_000 });
@@ -30,14 +31,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const message = [
-  '--from',
-  '+15005550006',
-  '--template',
-  'Hi {{first_name}}, order {{order_id}}',
-  '--map',
-  'to=phone',
-];
+const message = messageFlags('Hi {{first_name}}, order {{order_id}}');
 const send = (...extra: string[]) => ['send', '--api-base-url', sim.url, ...message, ...extra];
 
 async function file(name: string, text: string): Promise<string> {
@@ -120,12 +114,16 @@ describe('a safe first send', () => {
   it('--to sends only the first row, to the test number, and --limit only the first rows', async () => {
     const input = await file('rows.csv', CSV);
     const test = await runBin(send(input, '--default-country', 'US', '--to', '+14155550199'), envFor(sim));
-    expect(test.code).toBe(0);
+    expect({ code: test.code, stderr: test.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     expect(sim.messages.map((m) => [m.to, m.body])).toEqual([['+14155550199', 'Hi Ada, order A-1']]);
     expect(jsonLines(test.stdout)).toEqual([expect.objectContaining({ line: 2, status: 'sent' })]);
 
     const limited = await runBin(send(input, '--default-country', 'US', '--limit', '2'), envFor(sim));
-    expect(limited.code).toBe(0);
+    // The whole result, so that a failure shows what the CLI said.
+    expect({ code: limited.code, stderr: limited.stderr }).toEqual({
+      code: 0,
+      stderr: expect.stringMatching(/^Sent 2 of 2 rows\./),
+    });
     expect(sim.messages.slice(1).map((m) => m.to)).toEqual(['+14155550100', '+14155550101']);
     expect(limited.stderr).toMatch(/^Sent 2 of 2 rows\./);
   });

@@ -1,9 +1,9 @@
 /**
  * Shared by the CLI tests: fixture paths, a simulator per test, the library's own results for the same rows
- * (what the CLI's JSON Lines must equal), and an in-process runner with captured streams.
+ * (what the CLI's JSON Lines must equal), the flags of a message, and an in-process runner with captured
+ * streams. The child-process runner is test/helpers/cli-process.ts.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { type CliContext, main } from '../../src/cli/main.js';
@@ -34,6 +34,16 @@ export const CSV_ROWS: Row[] = [
 /** A simulator as the CLI tests use it: no lifecycle, so nothing is pending when it closes. */
 export function simulator(options: SimulatorOptions = {}): Promise<TwilioSimulator> {
   return startTwilioSimulator({ lifecycle: false, ...options });
+}
+
+/** The flags of a message: the test sender, `template`, and the recipient in the `phone` column. */
+export function messageFlags(template = TEMPLATE): string[] {
+  return ['--from', '+15005550006', '--template', template, '--map', 'to=phone'];
+}
+
+/** The flags of a send (or preview) against the simulator at `url`, with {@link messageFlags}. */
+export function sendFlags(url: string, template = TEMPLATE): string[] {
+  return ['--api-base-url', url, ...messageFlags(template)];
 }
 
 /** Environment credentials for `sim`. */
@@ -118,47 +128,4 @@ export async function runCli(
   if (noSignals) delete full.signals;
   const code = await main(full);
   return { code, exits, stdout: stdout.text(), stderr: stderr.text() };
-}
-
-/** The built bin (dist/cli/main.js, built by the global setup). */
-export const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
-
-/** How a child process ended. */
-export interface BinExit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/**
- * Starts the built bin as a user would, with only `env` (and PATH) in its environment, under `node`
- * (this Node by default).
- */
-export function startBin(
-  args: readonly string[],
-  env: Record<string, string> = {},
-  node = process.execPath,
-): ChildProcessWithoutNullStreams & { done: Promise<BinExit>; output: () => string } {
-  const child = spawn(node, [BIN, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const done = once(child, 'close').then(([code]) => ({ code: code as number | null, stdout, stderr }));
-  return Object.assign(child, { done, output: () => stdout });
-}
-
-/** Runs the built bin to its end, with `stdin` as its input (none when undefined). */
-export function runBin(
-  args: readonly string[],
-  env: Record<string, string> = {},
-  stdin?: string,
-): Promise<BinExit> {
-  const child = startBin(args, env);
-  child.stdin.end(stdin);
-  return child.done;
 }

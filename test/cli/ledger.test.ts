@@ -2,12 +2,9 @@
  * `send`'s ledger: when it is on, where it lives, the run id derived from the file and settings, the summary
  * line of a resumed run, and the built bin killed with SIGKILL mid-run and run again (each row sent once).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandLine } from '../../src/cli/args.js';
@@ -15,9 +12,9 @@ import { alreadySentLine, cliLedger, DEFAULT_LEDGER_PATH, deriveRunId } from '..
 import type { DestinationConfig } from '../../src/index.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { SqliteLedger } from '../../src/sqlite/index.js';
-import { envFor, jsonLines, runCli, simulator, TEMPLATE } from './helpers.js';
+import { startBin } from '../helpers/cli-process.js';
+import { envFor, jsonLines, runCli, sendFlags, simulator, TEMPLATE } from './helpers.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const config: DestinationConfig = {
   credentials: { accountSid: `AC${'1'.repeat(32)}`, authToken: 'x'.repeat(32) },
   settings: { from: '+15005550006', messageTemplate: TEMPLATE },
@@ -130,14 +127,7 @@ describe('send with a ledger', () => {
   const args = (file: string, ...extra: string[]) => [
     'send',
     file,
-    '--api-base-url',
-    sim.url,
-    '--from',
-    '+15005550006',
-    '--template',
-    TEMPLATE,
-    '--map',
-    'to=phone',
+    ...sendFlags(sim.url),
     '--ledger',
     join(dir, 'ledger.db'),
     ...extra,
@@ -175,7 +165,7 @@ describe('send with a ledger', () => {
     const rows = 300;
     const file = await rowsFile(rows);
     let creates = 0;
-    let child: ChildProcess | undefined;
+    let child: ReturnType<typeof startBin> | undefined;
     // The 40th create: the simulator creates the message and holds the answer, and the process dies.
     sim.configure({
       faults: (request) => {
@@ -185,20 +175,10 @@ describe('send with a ledger', () => {
       },
     });
     const run = async () => {
-      child = spawn(process.execPath, [BIN, ...args(file, '--concurrency', '4', '--timeout', '2000')], {
-        env: { PATH: process.env['PATH'] ?? '', ...envFor(sim) },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout?.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      child.stderr?.on('data', (chunk) => {
-        stderr += chunk;
-      });
-      const [code, signal] = (await once(child, 'close')) as [number | null, string | null];
-      return { code, signal, stdout, stderr };
+      child = startBin(args(file, '--concurrency', '4', '--timeout', '2000'), envFor(sim));
+      child.stdin.end();
+      const exit = await child.done;
+      return { ...exit, signal: child.signalCode };
     };
     const killed = await run();
     expect(killed.signal).toBe('SIGKILL');

@@ -17,7 +17,9 @@ import {
   fixture,
   jsonLines,
   libraryResults,
+  messageFlags,
   runCli,
+  sendFlags,
   simulator,
   TEMPLATE,
 } from './helpers.js';
@@ -294,14 +296,7 @@ describe('preview', () => {
       [
         'preview',
         fixture('customers.csv'),
-        '--api-base-url',
-        sim.url,
-        '--from',
-        '+15005550006',
-        '--template',
-        `${TEMPLATE} 😀`,
-        '--map',
-        'to=phone',
+        ...sendFlags(sim.url, `${TEMPLATE} 😀`),
         '--warn-above-segments',
         '1',
         '--out',
@@ -337,39 +332,19 @@ describe('preview', () => {
   });
 
   it('exits 0 when every row is ready, with the rows on stdout', async () => {
-    const run = await runCli(
-      [
-        'preview',
-        '--format',
-        'jsonl',
-        '--from',
-        '+15005550006',
-        '--template',
-        'Hi {{first_name}}',
-        '--map',
-        'to=phone',
-      ],
-      { env: envFor(sim), stdinText: `${JSON.stringify(CSV_ROWS[0])}\n` },
-    );
+    const run = await runCli(['preview', '--format', 'jsonl', ...messageFlags('Hi {{first_name}}')], {
+      env: envFor(sim),
+      stdinText: `${JSON.stringify(CSV_ROWS[0])}\n`,
+    });
     expect(run.code).toBe(0);
     expect(jsonLines(run.stdout)).toEqual([expect.objectContaining({ status: 'ready', body: 'Hi Ada' })]);
   });
 
   it('shows only the error when a line is malformed: no rows, no summary; exit 2', async () => {
-    const run = await runCli(
-      [
-        'preview',
-        '--format',
-        'jsonl',
-        '--from',
-        '+15005550006',
-        '--template',
-        'Hi {{first_name}}',
-        '--map',
-        'to=phone',
-      ],
-      { env: envFor(sim), stdinText: `${JSON.stringify(CSV_ROWS[0])}\n[]\n` },
-    );
+    const run = await runCli(['preview', '--format', 'jsonl', ...messageFlags('Hi {{first_name}}')], {
+      env: envFor(sim),
+      stdinText: `${JSON.stringify(CSV_ROWS[0])}\n[]\n`,
+    });
     expect(run).toMatchObject({
       code: 2,
       stdout: '',
@@ -438,21 +413,10 @@ describe('help and usage', () => {
   });
 
   it('runs without a signal source', async () => {
-    const run = await runCli(
-      [
-        'send',
-        fixture('customers.jsonl'),
-        '--api-base-url',
-        sim.url,
-        '--from',
-        '+15005550006',
-        '--template',
-        TEMPLATE,
-        '--map',
-        'to=phone',
-      ],
-      { env: envFor(sim), noSignals: true },
-    );
+    const run = await runCli(['send', fixture('customers.jsonl'), ...sendFlags(sim.url)], {
+      env: envFor(sim),
+      noSignals: true,
+    });
     expect(run.code).toBe(1);
     expect(sim.messages).toHaveLength(2);
     expect(run.stderr).toContain('Sent 2 of 3 rows; 1 failed (twilio_rejected 1).');

@@ -15,6 +15,7 @@ import {
   jsonLines,
   libraryResults,
   runCli,
+  sendFlags,
   simulator,
   TEMPLATE,
 } from './helpers.js';
@@ -35,23 +36,9 @@ type Written = { line: number; index: number; error?: { message: string }; warni
 describe('messages in the CLI results', () => {
   it('send writes "Line n:" with the row\'s file line where the library says "Row index:"', async () => {
     const out = join(dir, 'results.jsonl');
-    const run = await runCli(
-      [
-        'send',
-        fixture('customers.csv'),
-        '--api-base-url',
-        sim.url,
-        '--from',
-        '+15005550006',
-        '--template',
-        TEMPLATE,
-        '--map',
-        'to=phone',
-        '--out',
-        out,
-      ],
-      { env: envFor(sim) },
-    );
+    const run = await runCli(['send', fixture('customers.csv'), ...sendFlags(sim.url), '--out', out], {
+      env: envFor(sim),
+    });
     expect(run.code).toBe(1);
     const failed = (jsonLines(await readFile(out, 'utf8')) as Written[]).filter((r) => r.error);
     expect(failed.map((r) => [r.line, r.index, r.error?.message.slice(0, 40)])).toEqual([

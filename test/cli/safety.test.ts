@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { envFor, jsonLines, runBin, simulator } from './helpers.js';
+import { runBin } from '../helpers/cli-process.js';
+import { envFor, jsonLines, simulator } from './helpers.js';
 
 // Each test starts child processes; on a loaded machine that takes seconds, which is no failure.
 vi.setConfig({ testTimeout: 60_000 });

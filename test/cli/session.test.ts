@@ -89,22 +89,8 @@ describe('destinationConfig and destinationOptions', () => {
   });
 
   it('passes every setting and send option on', () => {
-    const flags = options({
-      from: 'MG1',
-      contentSid: 'HX1',
-      contentVariable: { '1': '{{a}}' },
-      defaultCountry: 'US',
-      smartEncoded: true,
-      validityPeriod: 60,
-      shortenUrls: true,
-      statusCallback: 'https://h.example.com',
-      maxSegments: 2,
-      concurrency: 4,
-      segmentsPerSecond: 3,
-      retries: 0,
-      timeout: 1000,
-    });
-    expect(destinationConfig(flags, undefined, { accountSid: SID }).settings).toEqual({
+    // Every setting has the flag of its name, but for --content-variable (one per variable).
+    const settings = {
       from: 'MG1',
       contentSid: 'HX1',
       contentVariables: { '1': '{{a}}' },
@@ -114,7 +100,17 @@ describe('destinationConfig and destinationOptions', () => {
       shortenUrls: true,
       statusCallback: 'https://h.example.com',
       maxSegments: 2,
+    };
+    const { contentVariables, ...sameName } = settings;
+    const flags = options({
+      ...sameName,
+      contentVariable: contentVariables,
+      concurrency: 4,
+      segmentsPerSecond: 3,
+      retries: 0,
+      timeout: 1000,
     });
+    expect(destinationConfig(flags, undefined, { accountSid: SID }).settings).toEqual(settings);
     const onProgress = () => {};
     expect(destinationOptions(flags, 'http://127.0.0.1:1', onProgress)).toEqual({
       apiBaseUrl: 'http://127.0.0.1:1',

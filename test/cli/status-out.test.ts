@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Session } from '../../src/cli/session.js';
 import { status } from '../../src/cli/status.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
-import { capture, envFor, fixture, jsonLines, runCli, simulator, TEMPLATE } from './helpers.js';
+import { capture, envFor, fixture, jsonLines, runCli, sendFlags, simulator } from './helpers.js';
 
 let sim: TwilioSimulator;
 let dir: string;
@@ -26,23 +26,9 @@ afterEach(async () => {
 
 /** Runs `send` on the fixture's five rows (two sent) with `--out out`, and returns `out`. */
 async function sendTo(out: string): Promise<string> {
-  const run = await runCli(
-    [
-      'send',
-      fixture('customers.csv'),
-      '--api-base-url',
-      sim.url,
-      '--from',
-      '+15005550006',
-      '--template',
-      TEMPLATE,
-      '--map',
-      'to=phone',
-      '--out',
-      out,
-    ],
-    { env: envFor(sim) },
-  );
+  const run = await runCli(['send', fixture('customers.csv'), ...sendFlags(sim.url), '--out', out], {
+    env: envFor(sim),
+  });
   expect(run.code).toBe(1);
   return out;
 }

@@ -2,12 +2,9 @@
  * `twilio-destination status`: in-process against the simulator (every outcome, unknown SIDs, rows not
  * sent, a wait that ends, Ctrl-C, bad input), and the built bin as a child process.
  */
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDuration, statusSummary } from '../../src/cli/status.js';
 import { isSettled } from '../../src/cli/status-poll.js';
@@ -15,10 +12,10 @@ import type { StatusResult } from '../../src/delivery/fetch-statuses.js';
 import { TwilioDestination } from '../../src/destination.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import type { RowResult } from '../../src/types.js';
+import { runBin } from '../helpers/cli-process.js';
 import { waitFor } from '../simulator/client.js';
 import { envFor, jsonLines, runCli, simulator } from './helpers.js';
 
-const BIN = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url));
 const UNKNOWN = `SM${'0'.repeat(32)}`;
 
 let sim: TwilioSimulator;
@@ -334,22 +331,10 @@ describe('twilio-destination status, the built bin', () => {
   it('polls the simulator until every message is final and prints the counts', async () => {
     sim = await simulator({ lifecycle: { sentAfterMs: 1, deliveredAfterMs: 1 } });
     const { file, results } = await sendAndSave(['+14155550100', '+15555550101']);
-    const child = spawn(
-      process.execPath,
-      [BIN, 'status', file, '--wait', '30s', '--interval', '10ms', '--api-base-url', sim.url],
-      {
-        env: { PATH: process.env['PATH'] ?? '', ...envFor(sim) },
-      },
+    const { code, stdout, stderr } = await runBin(
+      ['status', file, '--wait', '30s', '--interval', '10ms', '--api-base-url', sim.url],
+      envFor(sim),
     );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on('data', (chunk) => {
-      stderr += chunk;
-    });
-    const [code] = await once(child, 'close');
     expect(code).toBe(0);
     expect(
       (jsonLines(stdout) as { messageSid: string; outcome: string }[]).map((l) => [l.messageSid, l.outcome]),

@@ -3,6 +3,7 @@ import { createClient } from 'redis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RedisCoordinator } from '../../src/redis/index.js';
 import { CoordinatorUnavailableError, type PermitRequest } from '../../src/seams/coordinator.js';
+import { permitRequest } from '../helpers/coordinator-contract.js';
 import { connect, DRIVERS, deleteKeys, eventually, type TestClient } from '../helpers/redis-clients.js';
 import { describeRedis, REDIS_URL, uniqueName } from '../helpers/services.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
@@ -10,16 +11,9 @@ import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 const ACCOUNT = 'AC00000000000000000000000000000001';
 const context = { accountSid: ACCOUNT, requestTimeoutMs: 100 };
 
+/** A permit request of this file's account. */
 function ask(overrides: Partial<PermitRequest> = {}): PermitRequest {
-  return {
-    accountSid: ACCOUNT,
-    kind: 'create',
-    sender: '+15550001111',
-    segments: 1,
-    segmentsPerSecond: undefined,
-    signal: new AbortController().signal,
-    ...overrides,
-  };
+  return permitRequest({ accountSid: ACCOUNT, ...overrides });
 }
 
 describe('RedisCoordinator options', () => {

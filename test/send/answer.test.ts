@@ -44,58 +44,23 @@ type Row = [
   retryable: boolean,
 ];
 
+/** The failures the table reads, named so that each row fits one line. */
+const coordinator = new CoordinatorUnavailableError('c', 'down');
+const ledgerDown = new LedgerUnavailableError('l', 'down');
+const abortedWritten = new AbortedError(true);
+const abortedBefore = new AbortedError(false);
+const unreadable201 = new UnreadableResponseError('bad', { httpStatus: 201, requestId: undefined });
+const reset = new NetworkError('reset', { written: true });
+const timedOut = new TimeoutError(10, true);
+const refused = new NetworkError('refused', { written: false });
+
 describe('what an answer means', () => {
   it.each<Row>([
-    [
-      'a coordinator failure',
-      new CoordinatorUnavailableError('c', 'down'),
-      'coordinator',
-      'coordinator_error',
-      'never',
-      'no',
-      'now',
-      true,
-    ],
-    [
-      'a ledger failure',
-      new LedgerUnavailableError('l', 'down'),
-      'ledger',
-      'ledger_error',
-      'never',
-      'no',
-      'now',
-      true,
-    ],
-    [
-      'an abort after the write',
-      new AbortedError(true),
-      'abortedWritten',
-      'aborted',
-      'never',
-      'yes',
-      'never',
-      false,
-    ],
-    [
-      'an abort before the write',
-      new AbortedError(false),
-      'aborted',
-      'aborted',
-      'never',
-      'no',
-      'never',
-      true,
-    ],
-    [
-      'an unreadable 201',
-      new UnreadableResponseError('bad', { httpStatus: 201, requestId: undefined }),
-      'unreadable',
-      'server_error',
-      'never',
-      'yes',
-      'never',
-      false,
-    ],
+    ['a coordinator failure', coordinator, 'coordinator', 'coordinator_error', 'never', 'no', 'now', true],
+    ['a ledger failure', ledgerDown, 'ledger', 'ledger_error', 'never', 'no', 'now', true],
+    ['an abort after the write', abortedWritten, 'abortedWritten', 'aborted', 'never', 'yes', 'never', false],
+    ['an abort before the write', abortedBefore, 'aborted', 'aborted', 'never', 'no', 'never', true],
+    ['an unreadable 201', unreadable201, 'unreadable', 'server_error', 'never', 'yes', 'never', false],
     ['a 401', apiError(401, 20003), 'unauthorized', 'auth_failed', 'never', 'no', 'now', false],
     ['a 403', apiError(403), 'forbidden', 'auth_failed', 'never', 'no', 'now', false],
     ['a 404', apiError(404, 20404), 'notFound', 'config_error', 'never', 'no', 'now', false],
@@ -108,7 +73,7 @@ describe('what an answer means', () => {
     ['a 400 with 21211', apiError(400, 21211), 'rejected', 'twilio_rejected', 'never', 'no', 'never', false],
     [
       'a reset after the write',
-      new NetworkError('reset', { written: true }),
+      reset,
       'networkWritten',
       'network_error',
       'after_check',
@@ -118,7 +83,7 @@ describe('what an answer means', () => {
     ],
     [
       'a timeout after the write',
-      new TimeoutError(10, true),
+      timedOut,
       'networkWritten',
       'network_error',
       'after_check',
@@ -126,16 +91,7 @@ describe('what an answer means', () => {
       'never',
       true,
     ],
-    [
-      'a refused connection',
-      new NetworkError('refused', { written: false }),
-      'unreachable',
-      'network_error',
-      'safe',
-      'no',
-      'when_final',
-      true,
-    ],
+    ['a refused connection', refused, 'unreachable', 'network_error', 'safe', 'no', 'when_final', true],
     ['anything else', new Error('bug'), 'unexpected', 'network_error', 'never', 'yes', 'never', false],
   ])('reads %s as rule %s', (_name, error, rule, code, retry, created, endsBatch, retryable) => {
     expect(meaningOf(error)).toMatchObject({ rule, code, retry, created, endsBatch, retryable });

@@ -19,6 +19,15 @@ const NOW = Date.parse('Thu, 26 Nov 2026 10:00:00 GMT');
 const at = (seconds: number) => new Date(NOW + seconds * 1000).toUTCString().replace('GMT', '+0000');
 const request = { to: TO, from: FROM, body: 'Hi Ann', mediaUrls: [] };
 const listQuery = { To: TO, From: FROM, PageSize: '50' };
+const ANN = { to: TO, first_name: 'Ann' };
+
+/** A create answered `status` with `body`, then the look-up's GET (its `.reply` still to give). */
+const failedThenLookUp = (status: number, body: object, query: object = listQuery, headers = {}) =>
+  api().post(MESSAGES_PATH).reply(status, body, headers).get(MESSAGES_PATH).query(query);
+
+/** A message the look-up lists: to TO with the row's body, created `seconds` after the attempt began. */
+const listed = (sid: string, seconds: number, fields: Record<string, unknown> = {}) =>
+  messageJson({ sid, to: TO, body: 'Hi Ann', date_created: at(seconds), ...fields });
 
 const cleanups: (() => Promise<void>)[] = [];
 const after = (cleanup: () => Promise<void>) => cleanups.push(cleanup);
@@ -92,25 +101,12 @@ describe('duplicate-safe retries', () => {
   const options = { now: () => NOW };
 
   it('finds the message a 500 created and reports it sent, recovered, without posting again', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, errorJson(20500, 500))
-      .get(MESSAGES_PATH)
-      .query(listQuery)
-      .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
-            to: TO,
-            body: 'Hi Ann',
-            date_created: at(0),
-            num_segments: '1',
-          }),
-        ],
-        next_page_uri: null,
-      });
+    failedThenLookUp(500, errorJson(20500, 500)).reply(200, {
+      messages: [listed('SM7bd79be6e6c66deb981a79432ee3fde5', 0, { num_segments: '1' })],
+      next_page_uri: null,
+    });
     const { dest, waits } = destination({}, options);
-    expect(await dest.write([{ to: TO, first_name: 'Ann' }])).toEqual([
+    expect(await dest.write([ANN])).toEqual([
       {
         status: 'sent',
         index: 0,
@@ -125,17 +121,13 @@ describe('duplicate-safe retries', () => {
   });
 
   it('looks twice, after a pause, before retrying a message that was not created', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(503, errorJson(20503, 503))
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(503, errorJson(20503, 503))
       .times(2)
       .reply(200, { messages: [], next_page_uri: null })
       .post(MESSAGES_PATH)
       .reply(201, messageJson({ sid: 'SM83bbabe38a1906ee306276e14dcd24c6' }));
     const { dest, waits } = destination({}, { ...options, duplicateCheck: { pauseMs: 250 } });
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toEqual({
       status: 'sent',
       index: 0,
@@ -148,26 +140,15 @@ describe('duplicate-safe retries', () => {
   });
 
   it('finds a message that appears only on the second look', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(502, {})
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(502, {})
       .reply(200, { messages: [] })
       .get(MESSAGES_PATH)
       .query(listQuery)
       .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SM6dfd3fd63dcb05d1e220b049bf00ea3b',
-            to: TO,
-            body: 'Hi Ann',
-            date_created: at(1),
-          }),
-        ],
+        messages: [listed('SM6dfd3fd63dcb05d1e220b049bf00ea3b', 1)],
       });
     const { dest } = destination({}, options);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toMatchObject({
       status: 'sent',
       messageSid: 'SM6dfd3fd63dcb05d1e220b049bf00ea3b',
@@ -177,27 +158,18 @@ describe('duplicate-safe retries', () => {
   });
 
   it('filters on the recipient only for a Messaging Service, whose From is null at first', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, {})
-      .get(MESSAGES_PATH)
-      .query({ To: TO, PageSize: '50' })
-      .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SMf7c6e9e9c20d35aa9e188783aa376fad',
-            to: TO,
-            from: null,
-            messaging_service_sid: MG_SID,
-            body: 'Hi Ann',
-            date_created: at(0),
-            num_segments: '0',
-            status: 'accepted',
-          }),
-        ],
-      });
+    failedThenLookUp(500, {}, { To: TO, PageSize: '50' }).reply(200, {
+      messages: [
+        listed('SMf7c6e9e9c20d35aa9e188783aa376fad', 0, {
+          from: null,
+          messaging_service_sid: MG_SID,
+          num_segments: '0',
+          status: 'accepted',
+        }),
+      ],
+    });
     const { dest } = destination({ settings: { from: MG_SID } }, options);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toEqual({
       status: 'sent',
       index: 0,
@@ -210,37 +182,19 @@ describe('duplicate-safe retries', () => {
 
   it('follows next_page_uri for a bounded number of pages', async () => {
     const next = `/2010-04-01/Accounts/${ACCOUNT_SID}/Messages.json?To=%2B14155550100&From=%2B15005550006&PageSize=50&Page=1&PageToken=PA1`;
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, {})
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(500, {})
       .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SMa7ed153cd5298e07981104e727f0e8e5',
-            to: TO,
-            body: 'Other',
-            date_created: at(2),
-          }),
-        ],
+        messages: [listed('SMa7ed153cd5298e07981104e727f0e8e5', 2, { body: 'Other' })],
         next_page_uri: next,
       })
       .get(MESSAGES_PATH)
       .query({ ...listQuery, Page: '1', PageToken: 'PA1' })
       .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SMff650a2c37a3e7377e88eb6f068380a7',
-            to: TO,
-            body: 'Hi Ann',
-            date_created: at(0),
-          }),
-        ],
+        messages: [listed('SMff650a2c37a3e7377e88eb6f068380a7', 0)],
         next_page_uri: null,
       });
     const { dest } = destination({}, options);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toMatchObject({
       status: 'sent',
       messageSid: 'SMff650a2c37a3e7377e88eb6f068380a7',
@@ -249,27 +203,16 @@ describe('duplicate-safe retries', () => {
   });
 
   it('stops reading pages once they reach messages older than the attempt', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, {})
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(500, {})
       .times(2)
       .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SM1693cdf336c3d0b25e6b2cf63c7d8f33',
-            to: TO,
-            body: 'Hi Ann',
-            date_created: at(-3600),
-          }),
-        ],
+        messages: [listed('SM1693cdf336c3d0b25e6b2cf63c7d8f33', -3600)],
         next_page_uri: '/never-read',
       })
       .post(MESSAGES_PATH)
       .reply(201, messageJson({ sid: 'SM83bbabe38a1906ee306276e14dcd24c6' }));
     const { dest } = destination({}, options);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toMatchObject({
       status: 'sent',
       messageSid: 'SM83bbabe38a1906ee306276e14dcd24c6',
@@ -278,12 +221,7 @@ describe('duplicate-safe retries', () => {
   });
 
   it('never claims a message that an earlier row of the same write created', async () => {
-    const earlier = messageJson({
-      sid: 'SMf09cb03446b9c50df5d243a23502c4e4',
-      to: TO,
-      body: 'Hi Ann',
-      date_created: at(0),
-    });
+    const earlier = listed('SMf09cb03446b9c50df5d243a23502c4e4', 0);
     api()
       .post(MESSAGES_PATH)
       .reply(201, earlier)
@@ -296,10 +234,7 @@ describe('duplicate-safe retries', () => {
       .post(MESSAGES_PATH)
       .reply(201, messageJson({ sid: 'SM7cf25242f7a559a85d7fc420eaa326f1' }));
     const { dest } = destination({}, options);
-    const results = await dest.write([
-      { to: TO, first_name: 'Ann' },
-      { to: TO, first_name: 'Ann' },
-    ]);
+    const results = await dest.write([ANN, ANN]);
     expect(results.map((r) => r.status === 'sent' && r.messageSid)).toEqual([
       'SMf09cb03446b9c50df5d243a23502c4e4',
       'SM7cf25242f7a559a85d7fc420eaa326f1',
@@ -307,15 +242,9 @@ describe('duplicate-safe retries', () => {
   });
 
   it('runs the look-up after the last attempt too, and then reports the row not sent and retryable', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, errorJson(20500, 500))
-      .get(MESSAGES_PATH)
-      .query(listQuery)
-      .times(2)
-      .reply(200, { messages: [] });
+    failedThenLookUp(500, errorJson(20500, 500)).times(2).reply(200, { messages: [] });
     const { dest } = destination({}, { ...options, retry: { retries: 0 } });
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -324,15 +253,13 @@ describe('duplicate-safe retries', () => {
   });
 
   it('does not resend when the look-up itself fails: possibly sent, not retryable', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, errorJson(20500, 500), { 'Twilio-Request-Id': 'RQbf465438c773d7fe86f10d75e614ab1d' })
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(500, errorJson(20500, 500), listQuery, {
+      'Twilio-Request-Id': 'RQbf465438c773d7fe86f10d75e614ab1d',
+    })
       .times(3)
       .reply(503, errorJson(20503, 503, 'Unavailable'));
     const { dest, waits } = destination({}, options);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     // The look-up is a GET, safe to repeat: two more tries, then no resend.
     expect(waits).toEqual([1000, 2000]);
     expect(result).toEqual(
@@ -350,26 +277,15 @@ describe('duplicate-safe retries', () => {
   });
 
   it('retries a failed look-up page before concluding', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, {})
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(500, {})
       .reply(429, errorJson(20429, 429))
       .get(MESSAGES_PATH)
       .query(listQuery)
       .reply(200, {
-        messages: [
-          messageJson({
-            sid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
-            to: TO,
-            body: 'Hi Ann',
-            date_created: at(0),
-          }),
-        ],
+        messages: [listed('SM7bd79be6e6c66deb981a79432ee3fde5', 0)],
       });
     const { dest, waits } = destination({}, options);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toMatchObject({
       status: 'sent',
       messageSid: 'SM7bd79be6e6c66deb981a79432ee3fde5',
@@ -452,17 +368,9 @@ describe('duplicate-safe retries', () => {
   });
 
   it('ends the batch when the look-up is refused (401), leaving the row possibly sent', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(503, {})
-      .get(MESSAGES_PATH)
-      .query(listQuery)
-      .reply(401, errorJson(20003, 401, 'Authenticate'));
+    failedThenLookUp(503, {}).reply(401, errorJson(20003, 401, 'Authenticate'));
     const { dest } = destination({}, options);
-    const results = await dest.write([
-      { to: TO, first_name: 'Ann' },
-      { to: TO, first_name: 'Bob' },
-    ]);
+    const results = await dest.write([ANN, { to: TO, first_name: 'Bob' }]);
     expect(results).toEqual([
       failedResult(0, {
         code: 'auth_failed',
@@ -499,7 +407,7 @@ describe('duplicate-safe retries', () => {
     });
     const { dest } = destination({}, { ...options, apiBaseUrl: server.url });
     after(server.close);
-    const [result] = await dest.write([{ to: TO, first_name: 'Ann' }]);
+    const [result] = await dest.write([ANN]);
     expect(result).toMatchObject({
       status: 'failed',
       error: {
@@ -515,23 +423,12 @@ describe('duplicate-safe retries', () => {
 
   it('reports an abort during the look-up as aborted and possibly sent', async () => {
     const controller = new AbortController();
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, {})
-      .get(MESSAGES_PATH)
-      .query(listQuery)
-      .reply(200, () => {
-        controller.abort();
-        return { messages: [] };
-      });
+    failedThenLookUp(500, {}).reply(200, () => {
+      controller.abort();
+      return { messages: [] };
+    });
     const { dest } = destination({}, options);
-    const results = await dest.write(
-      [
-        { to: TO, first_name: 'Ann' },
-        { to: TO, first_name: 'Bob' },
-      ],
-      { signal: controller.signal },
-    );
+    const results = await dest.write([ANN, { to: TO, first_name: 'Bob' }], { signal: controller.signal });
     expect(
       results.map((r) => r.status === 'failed' && [r.error.code, r.error.possiblySent, r.error.retryable]),
     ).toEqual([
@@ -546,19 +443,12 @@ describe('duplicate-safe retries', () => {
 
 describe('a look-up the credentials may not make', () => {
   it('leaves only that row possibly sent on 403 and goes on with the batch', async () => {
-    api()
-      .post(MESSAGES_PATH)
-      .reply(500, errorJson(20500, 500))
-      .get(MESSAGES_PATH)
-      .query(listQuery)
+    failedThenLookUp(500, errorJson(20500, 500))
       .reply(403, errorJson(20403, 403, 'Forbidden'))
       .post(MESSAGES_PATH)
       .reply(201, messageJson({ sid: 'SM1e73f3e8a83e57ddcd3371aad839df3d' }));
     const { dest } = destination({}, { now: () => NOW });
-    const results = await dest.write([
-      { to: TO, first_name: 'Ann' },
-      { to: TO, first_name: 'Bob' },
-    ]);
+    const results = await dest.write([ANN, { to: TO, first_name: 'Bob' }]);
     expect(
       results.map((r) => (r.status === 'sent' ? r.messageSid : [r.error.code, r.error.possiblySent])),
     ).toEqual([['server_error', true], 'SM1e73f3e8a83e57ddcd3371aad839df3d']);

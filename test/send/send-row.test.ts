@@ -4,7 +4,7 @@ import type { MessageRequest } from '../../src/message.js';
 import { CoordinatorUnavailableError } from '../../src/seams/coordinator.js';
 import { type RowContext, sendRow } from '../../src/send/send-row.js';
 import { fakeClient, recordingCoordinator, sendContext } from '../helpers/send.js';
-import { ACCOUNT_SID, FROM, messageJson } from '../helpers/twilio.js';
+import { ACCOUNT_SID, FROM, messageJson, sentResult } from '../helpers/twilio.js';
 
 const request: MessageRequest = { to: '+14155550100', from: FROM, body: 'Hi', mediaUrls: [] };
 
@@ -52,16 +52,7 @@ describe('sendRow', () => {
     const coordinator = recordingCoordinator();
     const { row } = rowContext(client, coordinator);
     const outcome = await sendRow({ request, index: 0, segments: 2 }, row);
-    expect(outcome).toEqual({
-      result: {
-        status: 'sent',
-        index: 0,
-        attempts: 1,
-        messageSid: 'SM1',
-        twilioStatus: 'queued',
-        segments: 1,
-      },
-    });
+    expect(outcome).toEqual({ result: sentResult(0, { messageSid: 'SM1' }) });
     expect(coordinator.events).toEqual([`acquire create ${FROM} 2`, 'release ok']);
   });
 

@@ -19,6 +19,14 @@ const base = `/2010-04-01/Accounts/${DEFAULT_ACCOUNT_SID}`;
 
 let sim: TwilioSimulator;
 
+/** GETs `path` with the default credentials, expects a 200 true to `schema` of `spec`, and returns the body. */
+async function getTrueToSchema(path: string, spec: 'api' | 'messaging', schema: string) {
+  const reply = await call(sim, 'GET', path);
+  expect(reply.status).toBe(200);
+  expect(schemaErrors(spec, schema, reply.body)).toEqual([]);
+  return reply.body;
+}
+
 beforeAll(async () => {
   sim = await startTwilioSimulator({
     lifecycle: false,
@@ -52,10 +60,8 @@ afterAll(() => sim.close());
 
 describe('GET /2010-04-01/Accounts/{sid}.json', () => {
   it('answers the Account, true to Twilio’s schema', async () => {
-    const reply = await call(sim, 'GET', `${base}.json`);
-    expect(reply.status).toBe(200);
-    expect(schemaErrors('api', 'api.v2010.account', reply.body)).toEqual([]);
-    expect(reply.body).toMatchObject({
+    const body = await getTrueToSchema(`${base}.json`, 'api', 'api.v2010.account');
+    expect(body).toMatchObject({
       sid: DEFAULT_ACCOUNT_SID,
       owner_account_sid: DEFAULT_ACCOUNT_SID,
       friendly_name: 'Demo',
@@ -63,7 +69,7 @@ describe('GET /2010-04-01/Accounts/{sid}.json', () => {
       type: 'Full',
       uri: `${base}.json`,
     });
-    expect(reply.body.subresource_uris.messages).toBe(`${base}/Messages.json`);
+    expect(body.subresource_uris.messages).toBe(`${base}/Messages.json`);
   });
 
   it('reports a trial, suspended account as such', async () => {
@@ -79,10 +85,12 @@ describe('GET /2010-04-01/Accounts/{sid}.json', () => {
 describe('GET …/Messages/{sid}.json', () => {
   it('answers the Message, true to Twilio’s schema', async () => {
     const created = await send(sim, { To: '+15557654321', Body: 'fetch me' });
-    const reply = await call(sim, 'GET', `${base}/Messages/${created.body.sid}.json`);
-    expect(reply.status).toBe(200);
-    expect(schemaErrors('api', 'api.v2010.account.message', reply.body)).toEqual([]);
-    expect(reply.body).toEqual(created.body);
+    const body = await getTrueToSchema(
+      `${base}/Messages/${created.body.sid}.json`,
+      'api',
+      'api.v2010.account.message',
+    );
+    expect(body).toEqual(created.body);
   });
 
   it('answers 404 / 20404 for an unknown SID', async () => {
@@ -112,10 +120,12 @@ describe('GET …/Messages/{sid}.json', () => {
 
 describe('GET …/IncomingPhoneNumbers.json', () => {
   it('lists the owned phone numbers (not alphanumeric IDs), true to Twilio’s schema', async () => {
-    const reply = await call(sim, 'GET', `${base}/IncomingPhoneNumbers.json`);
-    expect(reply.status).toBe(200);
-    expect(schemaErrors('api', 'ListIncomingPhoneNumberResponse', reply.body)).toEqual([]);
-    const numbers = reply.body.incoming_phone_numbers;
+    const body = await getTrueToSchema(
+      `${base}/IncomingPhoneNumbers.json`,
+      'api',
+      'ListIncomingPhoneNumberResponse',
+    );
+    const numbers = body.incoming_phone_numbers;
     expect(numbers.map((n: { phone_number: string }) => n.phone_number)).toEqual(DEFAULT_NUMBERS);
     expect(numbers[0].sid).toMatch(/^PN[0-9a-f]{32}$/);
     expect(numbers[0].capabilities).toEqual({ fax: false, mms: true, sms: true, voice: true });
@@ -148,19 +158,19 @@ describe('GET …/IncomingPhoneNumbers.json', () => {
 
 describe('GET /v1/Services/{MG…}', () => {
   it('answers the Messaging Service, true to Twilio’s schema', async () => {
-    const reply = await call(sim, 'GET', `/v1/Services/${DEFAULT_MESSAGING_SERVICE_SID}`);
-    expect(reply.status).toBe(200);
-    expect(schemaErrors('messaging', 'messaging.v1.service', reply.body)).toEqual([]);
-    expect(reply.body).toMatchObject({
+    const body = await getTrueToSchema(
+      `/v1/Services/${DEFAULT_MESSAGING_SERVICE_SID}`,
+      'messaging',
+      'messaging.v1.service',
+    );
+    expect(body).toMatchObject({
       sid: DEFAULT_MESSAGING_SERVICE_SID,
       account_sid: DEFAULT_ACCOUNT_SID,
       friendly_name: 'Notifications',
       status_callback: 'https://example.com/s',
       url: `${sim.url}/v1/Services/${DEFAULT_MESSAGING_SERVICE_SID}`,
     });
-    expect(reply.body.links.messages).toBe(
-      `${sim.url}/v1/Services/${DEFAULT_MESSAGING_SERVICE_SID}/Messages`,
-    );
+    expect(body.links.messages).toBe(`${sim.url}/v1/Services/${DEFAULT_MESSAGING_SERVICE_SID}/Messages`);
   });
 
   it('accepts an API key', async () => {
