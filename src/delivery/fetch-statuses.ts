@@ -36,7 +36,9 @@ export interface FetchStatusesOptions {
 
 /** A message Twilio knows, as it stands now. */
 export interface MessageStatus {
+  /** Twilio answered with the message. */
   kind: 'found';
+  /** The message's SID, as asked. */
   messageSid: string;
   /** Twilio's status: `queued`, `sent`, `delivered`, `undelivered`, `failed`, … */
   status: string;
@@ -58,7 +60,9 @@ export interface MessageStatus {
 
 /** Twilio answered 404: no such message on this account (or not a Message SID at all). */
 export interface MessageNotFound {
+  /** Twilio answered 404. */
   kind: 'not_found';
+  /** The SID asked for. */
   messageSid: string;
   /** Why, for people. */
   message: string;
@@ -66,14 +70,21 @@ export interface MessageNotFound {
 
 /** The look-up itself failed (after its retries); the message's status is unknown, not bad. */
 export interface StatusLookupFailed {
+  /** The look-up failed: the status is unknown. */
   kind: 'failed';
+  /** The SID asked for. */
   messageSid: string;
+  /** Why the look-up failed. */
   error: {
+    /** What kind of failure (a subset of the row error codes: a GET creates nothing). */
     code: LookUpCode;
+    /** Says what is wrong and what to do; never contains a secret. */
     message: string;
     /** Asking again later can succeed. */
     retryable: boolean;
+    /** The HTTP status, when Twilio answered. */
     httpStatus?: number;
+    /** Twilio's own error code, when it gave one. */
     twilioCode?: number;
   };
 }
