@@ -1,6 +1,7 @@
 /**
  * `TwilioDestination`, the public face of the package: it validates, composes the template, message
- * builder, client and sender, and does nothing else itself.
+ * builder, client and sender, and does nothing else itself. Over 300 lines because it is the one public class:
+ * its methods and their TSDoc read better together than spread over files.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';

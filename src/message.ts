@@ -1,7 +1,8 @@
 /**
  * One row → one `MessageRequest`, or the local `RowError` that keeps the row from being sent. Nothing here
  * makes a request: a row that fails here costs nothing and texts nobody. `write` and `preview` both build
- * every row here, so a preview reports exactly the error `write` would.
+ * every row here, so a preview reports exactly the error `write` would. Over 300 lines because the row's
+ * checks run in one order that reads better whole.
  */
 import type { CountryCode } from './phone.js';
 import {

@@ -1,7 +1,8 @@
 /**
  * The dry run behind `destination.preview(rows)`: every row goes through the very `buildMessage` that
  * `write` uses, so a row that fails here fails `write` with the same `RowError`, and a ready row shows the
- * exact message, its encoding and its segments. No request is made.
+ * exact message, its encoding and its segments. No request is made. Over 300 lines because the summary
+ * and the rows it builds are one concern.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { firstRowColumns, recipientColumnIssue } from './columns.js';

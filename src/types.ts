@@ -1,6 +1,6 @@
 /**
  * The public data shapes of the package: configuration, rows, results and validation reports.
- * The README documents each of them.
+ * The README documents each of them. Over 300 lines because it is the public contract, read as one.
  */
 
 /** Account SID + Auth Token. */

@@ -1,6 +1,7 @@
 /**
  * The CLI's human-readable text: problems named by the flag or environment variable that sets them,
- * validation reports, and the summaries printed after a preview or a send. Pure functions returning lines.
+ * validation reports, and the summaries printed after a preview or a send. Pure functions returning lines;
+ * over 300 lines because the CLI's wording is one concern, kept in one place.
  */
 
 import type { RowError, RowResult, ValidationIssue, ValidationResult } from '../index.js';

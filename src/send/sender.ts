@@ -1,7 +1,8 @@
 /**
  * Streams the rows to Twilio: pulls the next row only when the window has room, keeps up to `concurrency`
  * rows in flight (the coordinator decides when each request may start), yields exactly one `RowResult` per
- * row in input order, and ends the batch when every remaining row would fail the same way.
+ * row in input order, and ends the batch when every remaining row would fail the same way. Over 300 lines
+ * because the scheduler is one class whose state and steps read better whole.
  */
 import type { TwilioClient } from '../client.js';
 import type { Progress } from '../config/index.js';
