@@ -84,3 +84,82 @@ describe('a proxy from the environment', () => {
     expect(sim.messages.map((m) => [m.to, m.body])).toEqual([['+14155550100', 'Hi Ada']]);
   });
 });
+
+/** A CSV of `count` rows, each with an `id` column. */
+async function keyedRows(count: number): Promise<string> {
+  const path = join(dir, 'keyed.csv');
+  const lines = Array.from(
+    { length: count },
+    (_, i) => `+1415555${String(100 + i).padStart(4, '0')},P${i},id-${i}`,
+  );
+  await writeFile(path, `phone,first_name,id\n${lines.join('\n')}\n`);
+  return path;
+}
+
+describe('send that cannot go on', () => {
+  it('stops when the results file takes no more lines, and still counts every row', async () => {
+    sim = await simulator();
+    const rows = await keyedRows(30);
+    // /dev/full takes the file open but fails every write (ENOSPC).
+    const run = await runCli(
+      [
+        'send',
+        rows,
+        '--api-base-url',
+        sim.url,
+        ...messageFlags('Hi {{first_name}}'),
+        '--concurrency',
+        '4',
+        '--key',
+        'id',
+        '--out',
+        '/dev/full',
+        '--append',
+      ],
+      { env: envFor(sim) },
+    );
+    expect(run.code).toBe(1);
+    const lines = run.stderr.split('\n');
+    expect(lines[0]).toMatch(/^Sent \d+ of 30 rows; \d+ failed \(aborted \d+\)\.$/);
+    expect(run.stderr).toContain('error: could not write the results to /dev/full: ');
+    expect(run.stderr).toContain('Sending stopped.');
+    // Fewer messages than rows: sending stopped once the first result could not be written.
+    expect(sim.messages.length).toBeLessThan(30);
+  });
+
+  it('reports the rows not started after Ctrl-C as aborted, with their --key', async () => {
+    sim = await simulator({ latency: { fixedMs: 60_000 } });
+    const rows = await keyedRows(3);
+    const out = join(dir, 'results.jsonl');
+    const signals = new EventEmitter();
+    const running = runCli(
+      [
+        'send',
+        rows,
+        '--api-base-url',
+        sim.url,
+        ...messageFlags('Hi {{first_name}}'),
+        '--concurrency',
+        '1',
+        '--key',
+        'id',
+      ],
+      { env: envFor(sim), signals, stdout: capture() },
+    );
+    await waitFor(() => sim?.requests.length === 1);
+    signals.emit('SIGINT');
+    const run = await running;
+    expect(run.code).toBe(130);
+    const results = jsonLines(run.stdout) as {
+      line: number;
+      key?: string;
+      status: string;
+      error?: { code: string };
+    }[];
+    expect(results.map((r) => [r.line, r.key, r.status, r.error?.code])).toEqual([
+      [2, 'id-0', 'failed', 'aborted'],
+      [3, 'id-1', 'failed', 'aborted'],
+      [4, 'id-2', 'failed', 'aborted'],
+    ]);
+  });
+});
