@@ -163,3 +163,68 @@ describe('send that cannot go on', () => {
     ]);
   });
 });
+
+describe('status cut short', () => {
+  const UNKNOWN = `SM${'0'.repeat(32)}`;
+  const resultsFile = async () => {
+    const file = join(dir, 'sent.jsonl');
+    await writeFile(
+      file,
+      `${JSON.stringify({ status: 'sent', index: 0, attempts: 1, messageSid: UNKNOWN, twilioStatus: 'queued' })}\n`,
+    );
+    return file;
+  };
+
+  it('reports a message as aborted, asking nothing, when Ctrl-C comes before the first round', async () => {
+    sim = await simulator();
+    const file = await resultsFile();
+    const signals = new EventEmitter();
+    // The first clock reading is the status command's start, just before the first round.
+    let readings = 0;
+    const now = () => {
+      if (++readings === 1) signals.emit('SIGINT');
+      return 0;
+    };
+    const run = await runCli(['status', file, '--api-base-url', sim.url], { env: envFor(sim), signals, now });
+    expect(run.code).toBe(130);
+    expect(jsonLines(run.stdout)).toEqual([
+      {
+        index: 0,
+        kind: 'failed',
+        messageSid: UNKNOWN,
+        error: { code: 'aborted', message: 'Polling was aborted', retryable: true },
+      },
+    ]);
+    expect(sim.requests).toEqual([]);
+  });
+
+  it('fails when its --out takes no lines, leaving the error alone', async () => {
+    sim = await simulator();
+    const file = await resultsFile();
+    const run = await runCli(['status', file, '--api-base-url', sim.url, '--out', '/dev/full', '--append'], {
+      env: envFor(sim),
+    });
+    expect(run).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: 'error: ENOSPC: no space left on device, write\n',
+    });
+    // The one round was asked; only the writing failed.
+    expect(sim.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+  });
+});
+
+describe('openResults', () => {
+  it('refuses an --out that appeared after the first check, as a usage error', async () => {
+    const out = join(dir, 'late.jsonl');
+    await writeFile(out, 'kept\n');
+    const line: CommandLine = { command: 'send', file: undefined, options: { out } };
+    const io = { stdout: capture() } as unknown as CommandIo;
+    const opening = openResults(line, io, 'send', false);
+    await expect(opening).rejects.toThrow(UsageError);
+    await expect(opening).rejects.toThrow(
+      `--out ${out} already exists: add --force to replace it, or --append to add to it (its lines are kept)`,
+    );
+    expect(await readFile(out, 'utf8')).toBe('kept\n');
+  });
+});
