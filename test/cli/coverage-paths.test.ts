@@ -16,7 +16,7 @@ import { createReadProgress } from '../../src/cli/progress.js';
 import { proxyFromEnv, UsageError } from '../../src/cli/session.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
 import { waitFor } from '../simulator/client.js';
-import { capture, envFor, fixture, jsonLines, messageFlags, runCli, simulator } from './helpers.js';
+import { capture, envFor, jsonLines, messageFlags, runCli, simulator } from './helpers.js';
 
 let sim: TwilioSimulator | undefined;
 let dir: string;
@@ -130,7 +130,6 @@ describe('send that cannot go on', () => {
   it('reports the rows not started after Ctrl-C as aborted, with their --key', async () => {
     sim = await simulator({ latency: { fixedMs: 60_000 } });
     const rows = await keyedRows(3);
-    const out = join(dir, 'results.jsonl');
     const signals = new EventEmitter();
     const running = runCli(
       [
