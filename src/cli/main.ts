@@ -63,20 +63,6 @@ async function run(context: CliContext): Promise<number> {
   const signals = context.signals ?? NO_SIGNALS;
   if (line.command === 'simulator') return simulator(line.rest ?? [], context, signals);
   let session: Session | undefined;
-  let announced = false;
-  const io: CommandIo = {
-    stdin: context.stdin,
-    stdout,
-    stderr,
-    signals,
-    now: context.now ?? Date.now,
-    progressIntervalMs: context.progressIntervalMs ?? 5000,
-    announce() {
-      if (announced || session === undefined) return;
-      announced = true;
-      for (const notice of session.notices) stderr.write(`${notice}\n`);
-    },
-  };
   // The flags the user used, where they differ from the default names of the messages.
   const flags: FlagNames =
     line.options.templateFile === undefined ? {} : { 'settings.messageTemplate': '--template-file' };
@@ -84,6 +70,19 @@ async function run(context: CliContext): Promise<number> {
     // A wrong --out is refused first: before the simulator starts, its banner prints, or a request goes.
     await checkOut(line);
     session = await openSession(line, context.env);
+    const { notices } = session;
+    const io: CommandIo = {
+      stdin: context.stdin,
+      stdout,
+      stderr,
+      signals,
+      now: context.now ?? Date.now,
+      progressIntervalMs: context.progressIntervalMs ?? 5000,
+      // Taken from the list as they are printed: a second call prints nothing.
+      announce() {
+        for (const notice of notices.splice(0)) stderr.write(`${notice}\n`);
+      },
+    };
     if (line.command === 'validate') return await validate(session, io, flags);
     if (line.command === 'preview') return await preview(line, session, io);
     if (line.command === 'status') {
