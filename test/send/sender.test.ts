@@ -86,7 +86,8 @@ describe('sendRows', () => {
           attempts: 0,
           error: {
             code: 'aborted',
-            message: 'Row 0: not sent because the write was aborted before this row started; it can be sent again',
+            message:
+              'Row 0: not sent because the write was aborted before this row started; it can be sent again',
             retryable: true,
             possiblySent: false,
           },
