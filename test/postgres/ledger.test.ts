@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, expect, it, vi } from 'vitest';
 import { migrate, PostgresLedger } from '../../src/postgres/index.js';
 import { LedgerUnavailableError } from '../../src/seams/ledger.js';
 import { DATABASE_URL, describePostgres, uniqueName } from '../helpers/services.js';
@@ -104,6 +104,44 @@ describePostgres('PostgresLedger', () => {
     expect((error as LedgerUnavailableError).cause).toBe('connection reset by peer');
     // The table's migration was the one statement tried; nothing ran after it failed.
     expect(queries).toHaveLength(1);
+    await ledger.close();
+  });
+
+  it('survives its own idle connection being dropped by the server, and reconnects for the next claim', async () => {
+    const name = table();
+    const app = uniqueName('app');
+    const ledger = new PostgresLedger({ connection: `${url}?application_name=${app}`, table: name });
+    await ledger.open();
+    // Resolves when a pool reports an idle client's error (unhandled, it would crash the process).
+    const original = pg.Pool.prototype.emit;
+    let dropped: (() => void) | undefined;
+    const droppedOnce = new Promise<void>((resolve) => {
+      dropped = resolve;
+    });
+    const emit = vi.spyOn(pg.Pool.prototype, 'emit').mockImplementation(function (
+      this: pg.Pool,
+      event: string | symbol,
+      ...args: unknown[]
+    ) {
+      const handled = original.call(this, event, ...args);
+      if (event === 'error') dropped?.();
+      return handled;
+    });
+    try {
+      const { rows } = await pool.query(
+        'SELECT pg_terminate_backend(pid) AS terminated FROM pg_stat_activity WHERE application_name = $1',
+        [app],
+      );
+      expect(rows).toEqual([{ terminated: true }]);
+      await droppedOnce;
+    } finally {
+      emit.mockRestore();
+    }
+    const claim = await ledger.claim(
+      { accountSid: 'AC1', runId: 'r', rowKey: 'k' },
+      { owner: 'a', leaseMs: 1000 },
+    );
+    expect(claim.state).toBe('claimed');
     await ledger.close();
   });
 
