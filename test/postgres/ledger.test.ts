@@ -145,6 +145,25 @@ describePostgres('PostgresLedger', () => {
     await ledger.close();
   });
 
+  it('reports pg missing as the ledger unavailable, and still closes cleanly', async () => {
+    // Importing pg fails, as when the optional peer dependency is not installed.
+    vi.doMock('pg', () => {
+      throw new Error("Cannot find package 'pg'");
+    });
+    try {
+      const ledger = new PostgresLedger({ connection: url, table: 't' });
+      const error = await ledger.open().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LedgerUnavailableError);
+      expect((error as Error).message).toMatch(
+        /^PostgreSQL ledger \(127\.0\.0\.1:5432\/test, table t\) failed to open: \S/,
+      );
+      expect((error as Error).cause).toBeInstanceOf(Error);
+      await expect(ledger.close()).resolves.toBeUndefined();
+    } finally {
+      vi.doUnmock('pg');
+    }
+  });
+
   it('creates the table ahead of time with migrate(), and again without harm, even when raced', async () => {
     const name = table();
     await Promise.all([
