@@ -43,6 +43,60 @@ describe('sendRows', () => {
       },
     ]);
   });
+
+  // The abort lands inside the source's next(): the row is pulled, but never started.
+  const abortingSources = {
+    'a synchronous source': (controller: AbortController) =>
+      (function* () {
+        controller.abort();
+        yield {};
+        yield {};
+      })(),
+    'an asynchronous source answering at once': (controller: AbortController) => ({
+      [Symbol.asyncIterator]() {
+        return {
+          next: () => {
+            controller.abort();
+            return Promise.resolve({ done: false, value: {} });
+          },
+        };
+      },
+    }),
+  };
+  for (const [source, rows] of Object.entries(abortingSources)) {
+    it(`fails a row pulled from ${source} as aborted, unsent, when the abort lands during its pull`, async () => {
+      const client = fakeClient({});
+      const controller = new AbortController();
+      let builds = 0;
+      const results = await collect(
+        sendRows(
+          rows(controller),
+          () => {
+            builds++;
+            return { ok: true, request };
+          },
+          sendContext(client, { now: () => 0, duplicateCheck: false }),
+          controller.signal,
+        ),
+      );
+      expect(results).toEqual([
+        {
+          status: 'failed',
+          index: 0,
+          attempts: 0,
+          error: {
+            code: 'aborted',
+            message:
+              'Row 0: not sent because the write was aborted before this row started; it can be sent again',
+            retryable: true,
+            possiblySent: false,
+          },
+        },
+      ]);
+      expect(builds).toBe(0);
+      expect(client.creates).toHaveLength(0);
+    });
+  }
 });
 
 /**
