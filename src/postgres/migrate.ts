@@ -32,9 +32,10 @@ export async function migrateTable(db: Queryable, quotedTable: string): Promise<
       PRIMARY KEY (account_sid, run_id, row_key)
     )`);
   } catch (error) {
-    // Two workers creating the table at once: the loser meets the winner's type or relation (23505, 42P07).
+    // Two workers creating the table at once: the loser meets the winner's type, relation or constraint
+    // (23505, 42P07, 42710: seen when many claimers create the table together).
     const code = (error as { code?: unknown }).code;
-    if (code !== '23505' && code !== '42P07') throw error;
+    if (code !== '23505' && code !== '42P07' && code !== '42710') throw error;
   }
 }
 
