@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PermitRequest } from '../../src/seams/coordinator.js';
+import type { Permit, PermitRequest } from '../../src/seams/coordinator.js';
 import { InProcessCoordinator } from '../../src/send/in-process-coordinator.js';
 import { recordingLogger } from '../helpers/logger.js';
 
@@ -48,8 +48,12 @@ describe('InProcessCoordinator', () => {
     const first = await coordinator.acquire(ask());
     await coordinator.acquire(ask());
     const order: string[] = [];
-    const third = coordinator.acquire(ask()).then((p) => (order.push('third'), p));
-    const fourth = coordinator.acquire(ask()).then((p) => (order.push('fourth'), p));
+    const noted = (name: string) => (permit: Permit) => {
+      order.push(name);
+      return permit;
+    };
+    const third = coordinator.acquire(ask()).then(noted('third'));
+    const fourth = coordinator.acquire(ask()).then(noted('fourth'));
     expect(await settled(third)).toBe(false);
     expect(coordinator.inFlight).toBe(2);
     await first.release({ kind: 'other' });
