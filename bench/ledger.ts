@@ -3,11 +3,9 @@
  * own process on loopback, and the ledger's cost per row. Writes its table into BENCHMARKS.md between the
  * `ledger` markers (and prints it). PostgreSQL and Redis are measured when DATABASE_URL / REDIS_URL are set.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TwilioDestination } from '../src/index.js';
@@ -15,44 +13,13 @@ import { PostgresLedger } from '../src/postgres/index.js';
 import { RedisLedger } from '../src/redis/index.js';
 import type { Ledger } from '../src/seams/ledger.js';
 import { SqliteLedger } from '../src/sqlite/index.js';
+import { type Sim, startSim } from './sim.js';
 
 const ROOT = new URL('..', import.meta.url);
 const QUICK = process.env['BENCH_QUICK'] === '1';
 const MESSAGES = QUICK ? 200 : 2000;
 const CONCURRENCY = 8;
 const RUNS = 3;
-
-async function startSim(): Promise<{
-  url: string;
-  credentials: { accountSid: string; authToken: string };
-  stop(): Promise<void>;
-}> {
-  const proc: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', new URL('sim-process.ts', import.meta.url).pathname, '0'],
-    {
-      cwd: ROOT.pathname,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
-  const lines = createInterface({ input: proc.stdout as NodeJS.ReadableStream });
-  for await (const line of lines) {
-    const { url, credentials } = JSON.parse(line) as {
-      url: string;
-      credentials: { accountSid: string; authToken: string };
-    };
-    return {
-      url,
-      credentials,
-      stop: () =>
-        new Promise((resolve) => {
-          proc.once('exit', () => resolve());
-          proc.kill('SIGTERM');
-        }),
-    };
-  }
-  throw new Error('the simulator printed nothing');
-}
 
 function* rows(n: number, run: number) {
   for (let i = 0; i < n; i++)
@@ -61,11 +28,7 @@ function* rows(n: number, run: number) {
 
 let runs = 0;
 /** Messages per second of one write of `n` rows (a new run id each time, so that every row is sent). */
-async function once(
-  sim: Awaited<ReturnType<typeof startSim>>,
-  ledger: Ledger | undefined,
-  n: number,
-): Promise<number> {
+async function once(sim: Sim, ledger: Ledger | undefined, n: number): Promise<number> {
   const destination = new TwilioDestination(
     {
       credentials: sim.credentials,
@@ -92,10 +55,7 @@ async function once(
   return n / seconds;
 }
 
-async function median(
-  sim: Awaited<ReturnType<typeof startSim>>,
-  ledger: Ledger | undefined,
-): Promise<number> {
+async function median(sim: Sim, ledger: Ledger | undefined): Promise<number> {
   await once(sim, ledger, Math.min(200, MESSAGES));
   const rates: number[] = [];
   for (let i = 0; i < RUNS; i++) rates.push(await once(sim, ledger, MESSAGES));

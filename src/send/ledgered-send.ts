@@ -5,8 +5,8 @@
  * left pending when the message may exist).
  */
 import type { MessageResource } from '../client.js';
+import type { LedgerUnavailableError } from '../seams/ledger.js';
 import type { RowError, RowResult } from '../types.js';
-import type { LedgerUnavailableError } from './ledger.js';
 import {
   alreadySentResult,
   heldError,

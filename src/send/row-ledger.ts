@@ -4,8 +4,9 @@
  * `pending`, its lease ended, when the message may exist). Also the results a claim alone decides: already
  * sent, held by another worker, or unsettled.
  */
+
+import { type Claim, type Ledger, type LedgerKey, LedgerUnavailableError } from '../seams/ledger.js';
 import type { RowError, RowResult, ValidationIssue } from '../types.js';
-import { type Claim, type Ledger, type LedgerKey, LedgerUnavailableError } from './ledger.js';
 
 /** What every row of one write with a ledger shares. */
 export interface LedgerRun {

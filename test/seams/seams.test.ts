@@ -26,12 +26,3 @@ describe('seam errors', () => {
     ]);
   });
 });
-
-describe('the seams’ old address in src/send/', () => {
-  it('names the same seam classes, for code written before the move', async () => {
-    const coordinator = await import('../../src/send/coordinator.js');
-    const ledger = await import('../../src/send/ledger.js');
-    expect(coordinator.CoordinatorUnavailableError).toBe(CoordinatorUnavailableError);
-    expect(ledger.LedgerUnavailableError).toBe(LedgerUnavailableError);
-  });
-});
