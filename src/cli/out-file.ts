@@ -2,11 +2,12 @@
  * The `--out` file, opened so that no run loses data: an output that is the input is refused (compared by
  * real path), an existing file is refused unless `--force` (replace) or `--append` (add to it), and a
  * replaced or new file is written under a temporary name in the same directory and renamed over the target
- * only when the run has ended, so a crash never leaves a half-written file that looks whole.
+ * only when the run has ended, so a crash never leaves a half-written file that looks whole. An output that
+ * is not a file (`/dev/null`, `/dev/stdout`, a named pipe, a shell's `>(…)`) has no lines to lose and no name
+ * to rename over: it is written in place, with no flag needed. A directory is refused.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, open, realpath, rename, rm } from 'node:fs/promises';
+import { open, realpath, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 
@@ -56,19 +57,27 @@ async function realTarget(path: string): Promise<string> {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path, constants.F_OK).then(
-    () => true,
-    () => false,
-  );
+/** What is at `path` now: nothing, a regular file, a directory, or something else (a device, a pipe). */
+async function kindOf(path: string): Promise<'none' | 'file' | 'directory' | 'stream'> {
+  const stats = await stat(path).catch(() => undefined);
+  if (stats === undefined) return 'none';
+  if (stats.isFile()) return 'file';
+  return stats.isDirectory() ? 'directory' : 'stream';
 }
 
 /**
  * Checks `path` as an output without opening it, and returns its real path: rejects with an `OutFileError`
- * when it is the input or exists (without `--force`/`--append`). Run before anything starts (a simulator,
- * a request), so that a wrong `--out` costs nothing; `openOutFile` checks again.
+ * when it is the input, a directory, or a file that exists (without `--force`/`--append`). Run before
+ * anything starts (a simulator, a request), so that a wrong `--out` costs nothing; `openOutFile` checks again.
  */
 export async function checkOutFile(path: string, options: OutFileOptions): Promise<string> {
+  return (await checkTarget(path, options)).target;
+}
+
+async function checkTarget(
+  path: string,
+  options: OutFileOptions,
+): Promise<{ target: string; kind: 'none' | 'file' | 'stream' }> {
   const target = await realTarget(path);
   if (options.input !== undefined && (await realTarget(options.input)) === target) {
     const kind = options.inputKind ?? 'rows';
@@ -76,13 +85,18 @@ export async function checkOutFile(path: string, options: OutFileOptions): Promi
       `--out ${path} is the ${kind} file itself: writing the results there would destroy the ${kind}. Choose another --out file`,
     );
   }
-  const present = await exists(target);
-  if (present && !options.force && !options.append) {
+  const kind = await kindOf(target);
+  if (kind === 'directory') {
+    throw new OutFileError(
+      `--out ${path} is a directory: name a file in it, such as ${join(path, 'results.jsonl')}`,
+    );
+  }
+  if (kind === 'file' && !options.force && !options.append) {
     throw new OutFileError(
       `--out ${path} already exists: add --force to replace it, or --append to add to it (its lines are kept)`,
     );
   }
-  return target;
+  return { target, kind };
 }
 
 /**
@@ -90,7 +104,18 @@ export async function checkOutFile(path: string, options: OutFileOptions): Promi
  * `--force`/`--append`), and with the system's error when it cannot be written.
  */
 export async function openOutFile(path: string, options: OutFileOptions): Promise<OutFile> {
-  const target = await checkOutFile(path, options);
+  const { target, kind } = await checkTarget(path, options);
+  if (kind === 'stream') {
+    // A device or a pipe: written as it is; there is nothing to keep, replace or rename.
+    const handle = await open(target, 'a');
+    return {
+      stream: handle.createWriteStream(),
+      appending: false,
+      writtenTo: target,
+      commit: async () => undefined,
+      discard: async () => undefined,
+    };
+  }
   if (options.append) {
     const handle = await open(target, 'a');
     const { size } = await handle.stat();

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -92,5 +93,41 @@ describe('openOutFile', () => {
 
   it('fails at once when the directory does not exist', async () => {
     await expect(openOutFile(join(dir, 'missing', 'out.jsonl'), none)).rejects.toThrow(/ENOENT/);
+  });
+
+  it.runIf(process.platform !== 'win32')(
+    'writes to /dev/null and a named pipe in place, with no flag, and leaves them what they were',
+    async () => {
+      for (const options of [none, { ...none, force: true }, { ...none, append: true }]) {
+        const file = await openOutFile('/dev/null', options);
+        expect(file.writtenTo).toBe('/dev/null');
+        await writeAll(file, 'one\n');
+        await file.commit();
+        expect((await stat('/dev/null')).isCharacterDevice()).toBe(true);
+      }
+      expect((await readdir('/dev')).filter((name) => name.endsWith('.partial'))).toEqual([]);
+
+      const fifo = join(dir, 'results.pipe');
+      execFileSync('mkfifo', [fifo]);
+      const reading = readFile(fifo, 'utf8');
+      const file = await openOutFile(fifo, none);
+      expect(file.appending).toBe(false);
+      await writeAll(file, 'one\ntwo\n');
+      await file.commit();
+      expect(await reading).toBe('one\ntwo\n');
+      expect((await stat(fifo)).isFIFO()).toBe(true);
+      expect(await readdir(dir)).toEqual(['results.pipe']);
+    },
+  );
+
+  it('refuses a directory, saying to name a file in it', async () => {
+    for (const options of [none, { ...none, force: true }, { ...none, append: true }]) {
+      const error = await openOutFile(dir, options).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(OutFileError);
+      expect((error as Error).message).toBe(
+        `--out ${dir} is a directory: name a file in it, such as ${join(dir, 'results.jsonl')}`,
+      );
+    }
+    expect(await readdir(dir)).toEqual([]);
   });
 });
