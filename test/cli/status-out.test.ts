@@ -4,7 +4,8 @@
  */
 
 import { EventEmitter } from 'node:events';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,10 +93,16 @@ describe('status --out', () => {
 
   it('leaves no temporary file behind when the results cannot be given the --out name', async () => {
     const results = await sendTo(join(dir, 'results.jsonl'));
-    // A folder: it exists (so --force), and no file can be renamed over it.
+    // A folder where --out should go, made while Twilio is being asked (after the checks): no file can be
+    // renamed over it.
     const out = join(dir, 'statuses');
-    await mkdir(out);
-    const run = await runCli(['status', results, '--out', out, '--force', '--api-base-url', sim.url], {
+    sim.configure({
+      faults: () => {
+        mkdirSync(out, { recursive: true });
+        return undefined;
+      },
+    });
+    const run = await runCli(['status', results, '--out', out, '--api-base-url', sim.url], {
       env: envFor(sim),
     });
     expect(run.code).toBe(1);
