@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import { main as runSimulator } from '../simulator/cli.js';
 import { type CommandLine, parseCommandLine } from './args.js';
 import { type CommandIo, describeFailure, type SignalSource, validate } from './commands.js';
+import { runWithHeapFlags } from './heap-flags.js';
 import { checkOutFile } from './out-file.js';
 import { preview } from './preview-command.js';
 import type { FlagNames } from './report.js';
@@ -167,8 +168,9 @@ export function isEntryPoint(script: string | undefined, moduleUrl: string): boo
   }
 }
 
-// Only when run as a program; the built bin's tests cover this line.
-/* v8 ignore next 3 */
+// Only when run as a program; the built bin's tests cover these lines.
+/* v8 ignore next 4 */
 if (isEntryPoint(process.argv[1], import.meta.url)) {
+  runWithHeapFlags(process);
   await main(processContext());
 }

@@ -120,6 +120,44 @@ describe('the twilio-destination bin', () => {
     expect(result.stdout).toContain('Usage: twilio-destination [options] [command]');
   });
 
+  it.runIf(process.platform === 'linux')(
+    'sends with the heap flags in the same process (same PID); a flag the user gave keeps its value',
+    async () => {
+      sim.configure({ latency: { fixedMs: 150 } });
+      const out = join(dir, 'results.jsonl');
+      const child = startBin(sendArgs(fixture('eight.csv'), '--out', out), envFor(sim));
+      while (sim.requests.length < 1) await sleep(10);
+      const cmdline = (await readFile(`/proc/${child.pid}/cmdline`, 'utf8')).split('\0');
+      const environ = (await readFile(`/proc/${child.pid}/environ`, 'utf8')).split('\0');
+      expect(cmdline.slice(0, 4)).toEqual([
+        process.execPath,
+        '--max-semi-space-size=8',
+        '--max-old-space-size=256',
+        BIN,
+      ]);
+      expect(environ).toContain('TWILIO_DESTINATION_HEAP_FLAGS=applied');
+      const result = await child.done;
+      expect(result.code).toBe(0);
+      expect(jsonLines(await readFile(out, 'utf8'))).toHaveLength(8);
+      expect(result.stderr).toMatch(/^Sent 8 of 8 rows\./);
+
+      // A user's own value wins, and is not repeated.
+      sim.configure({ latency: { fixedMs: 150 } });
+      const own = startBin(sendArgs(fixture('eight.csv'), '--out', join(dir, 'own.jsonl')), {
+        ...envFor(sim),
+        NODE_OPTIONS: '--max-old-space-size=512',
+      });
+      const before = sim.requests.length;
+      while (sim.requests.length < before + 1) await sleep(10);
+      expect((await readFile(`/proc/${own.pid}/cmdline`, 'utf8')).split('\0').slice(0, 3)).toEqual([
+        process.execPath,
+        '--max-semi-space-size=8',
+        BIN,
+      ]);
+      expect((await own.done).code).toBe(0);
+    },
+  );
+
   it('stops cleanly on Ctrl-C: exit 130, every row has a result, nothing is sent afterwards', async () => {
     sim.configure({ latency: { fixedMs: 150 } });
     const out = join(dir, 'results.jsonl');
