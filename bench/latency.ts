@@ -54,6 +54,11 @@ export interface EfficiencyRun {
   meanRoundTripMs: number;
   /** Share of the ideal lost to round trips longer than the latency. */
   lostToRoundTrip: number;
+  /**
+   * Messages/s as a share of what the measured round trips allowed (concurrency ÷ mean round trip): the
+   * sender's own efficiency, whatever the server and the network took.
+   */
+  ofRoundTrips: number;
   /** Share lost to slots standing idle (between an answer and the next request, ramp-up and tail). */
   lostToIdleSlots: number;
   /** Mean ms from an answer's end to the request that took its slot. */
@@ -107,6 +112,7 @@ export async function efficiency(
     ideal,
     share: messagesPerSecond / ideal,
     meanRoundTripMs: busy / n,
+    ofRoundTrips: messagesPerSecond / ((concurrency * 1000) / (busy / n)),
     lostToRoundTrip: (busy - n * latencyMs) / slotTime,
     lostToIdleSlots: (slotTime - busy) / slotTime,
     meanGapMs: sum(gaps) / gaps.length,

@@ -48,18 +48,26 @@ async function csvFile(rows: number): Promise<string> {
 }
 
 /**
- * Runs the built CLI, `twilio-destination send` on a CSV of `rows` rows at concurrency 8 against the
- * simulator process, results to /dev/null, with `nodeFlags`; its peak RSS comes from bench/rss-report.mjs.
+ * Runs the built CLI on a CSV of `rows` rows, results to /dev/null, with `nodeFlags` (none: the CLI re-runs
+ * itself with its own heap flags, as a user's run does): `send` at concurrency 8 against the simulator
+ * process, or `preview`, which makes no request. Its peak RSS comes from bench/rss-report.mjs, and the
+ * flags it ran with are reported as measured.
  */
-export async function cliMemory(sim: Sim, rows: number, nodeFlags: string[]): Promise<MemoryRun> {
+export async function cliMemory(
+  sim: Sim,
+  rows: number,
+  command: 'send' | 'preview',
+  nodeFlags: string[] = [],
+): Promise<MemoryRun & { execArgv: string[] }> {
   const file = await csvFile(rows);
   const report = path.join(os.tmpdir(), `twilio-destination-bench-rss-${process.pid}.json`);
+  const sending = command === 'send' ? ['--api-base-url', sim.url, '--concurrency', '8'] : [];
   const args = [
     ...nodeFlags,
     '--import',
     new URL('bench/rss-report.mjs', ROOT).pathname,
     new URL('dist/cli/main.js', ROOT).pathname,
-    'send',
+    command,
     file,
     '--from',
     '+15005550006',
@@ -67,10 +75,7 @@ export async function cliMemory(sim: Sim, rows: number, nodeFlags: string[]): Pr
     'Hi {{first_name}}, order {{order_id}} shipped.',
     '--map',
     'to=phone',
-    '--api-base-url',
-    sim.url,
-    '--concurrency',
-    '8',
+    ...sending,
     '--out',
     '/dev/null',
   ];
@@ -93,14 +98,36 @@ export async function cliMemory(sim: Sim, rows: number, nodeFlags: string[]): Pr
   const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`the CLI exited with ${code}:\n${stderr}`);
-  const measured = JSON.parse(await readFile(report, 'utf8')) as Omit<MemoryRun, 'rows' | 'sent' | 'seconds'>;
+  const measured = JSON.parse(await readFile(report, 'utf8')) as Omit<
+    MemoryRun,
+    'rows' | 'sent' | 'seconds'
+  > & {
+    execArgv: string[];
+  };
   await rm(report);
-  const summary = /Sent ([\d,]+) of/.exec(stderr);
+  // `send` says how many it sent; `preview` how many are ready.
+  const summary = /Sent ([\d,]+) of|: ([\d,]+) ready/.exec(stderr);
+  const done = summary?.[1] ?? summary?.[2];
   return {
     rows,
-    sent: summary ? Number((summary[1] as string).replaceAll(',', '')) : Number.NaN,
+    sent: done === undefined ? Number.NaN : Number(done.replaceAll(',', '')),
     seconds,
     maxRssMiB: measured.maxRssMiB,
     peaksMiB: measured.peaksMiB,
+    execArgv: measured.execArgv.filter((arg) => arg.startsWith('--max')),
   };
+}
+
+/**
+ * The floor under every figure above: the peak RSS of a process that only imports `entry` (a path from the
+ * repository root; none: Node alone) with `nodeFlags` and sends nothing: Node itself and the loaded modules.
+ */
+export async function importFloor(entry: string | undefined, nodeFlags: string[]): Promise<number> {
+  const load = entry === undefined ? '' : `await import(${JSON.stringify(new URL(entry, ROOT).href)}); `;
+  const script = `${load}setTimeout(() => process.stdout.write(String(process.resourceUsage().maxRSS / 1024)), 500);`;
+  const proc = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
+    cwd: ROOT.pathname,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return Number(await firstLine(proc));
 }
