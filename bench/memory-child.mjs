@@ -1,8 +1,9 @@
 /**
  * Streams N generated rows through `destination.stream` to a simulator at URL and prints the peak RSS of
  * this process in MiB. Plain JavaScript on the built package (dist/), with no TypeScript loader, so that
- * the figure is the package's and not a transpiler's. Rows are generated lazily: nothing but the package
- * holds them.
+ * the figure is the package's and not a transpiler's. Rows are generated lazily by an async generator, as
+ * an engine's warehouse cursor gives them (a synchronous source takes a shorter path in the sender):
+ * nothing but the package holds them.
  * Usage: node bench/memory-child.mjs URL ACCOUNT_SID AUTH_TOKEN ROWS CONCURRENCY
  */
 import { TwilioDestination } from '../dist/index.js';
@@ -16,7 +17,7 @@ const destination = new TwilioDestination(
   { apiBaseUrl: url, messagingBaseUrl: url, concurrency: Number(concurrency) },
 );
 
-function* rows(n) {
+async function* rows(n) {
   for (let i = 0; i < n; i++) {
     yield {
       to: `+1415${String(5_000_000 + (i % 4_000_000)).padStart(7, '0')}`,

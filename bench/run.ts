@@ -229,7 +229,7 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     '## 1. Memory: `stream` at concurrency 8, simulator in its own process',
     '',
     'Peak RSS of the sending process (`process.resourceUsage().maxRSS`); the last column is the peaks of',
-    '`process.memoryUsage()` sampled every 100 ms. API: `destination.stream` over lazily generated rows, the built',
+    '`process.memoryUsage()` sampled every 100 ms. API: `destination.stream` over rows from an async generator, the built',
     'package run by plain Node (bench/memory-child.mjs), with the flags given. CLI: the built `twilio-destination',
     'send` or `preview` reading a CSV file, results to /dev/null, started with no Node flags: the flags column is',
     'what the process ran with, read inside it (the CLI re-runs itself with its own, README "Large syncs"). The',
