@@ -2,11 +2,12 @@
  * One pass over the rows through the package's streaming preview (no request): what `preview` prints and
  * what `send` shows before asking to go on. It checks the columns on the first row (all of them against a
  * CSV header), counts the batch, finds repeated recipients and keeps the first failures, holding one row
- * at a time (and up to TRACKED_RECIPIENTS recipients, as numbers where it can, to find the repeats).
+ * at a time (and up to TRACKED_RECIPIENTS recipients, in a compact table, to find the repeats).
  */
 import type { PreviewRow, PreviewSummary, TwilioDestination } from '../index.js';
 import { ConfigError } from '../index.js';
 import type { CommandLine } from './args.js';
+import { RecipientLines } from './recipient-lines.js';
 import { failureLine } from './report.js';
 import type { SourceRow } from './rows.js';
 import { checkKeyColumn, type RowOrigin, type RowSource } from './source.js';
@@ -21,7 +22,7 @@ export interface Duplicates {
   tracked?: number;
 }
 
-/** Distinct recipients remembered to find repeats: a bound on memory (about 40 bytes each). */
+/** Distinct recipients remembered to find repeats: a bound on memory (16 to 40 bytes each). */
 export const TRACKED_RECIPIENTS = 200_000;
 
 /** What a pass found. */
@@ -37,11 +38,6 @@ export interface Scan {
 }
 
 const SHOWN = 5;
-
-/** A compact key for a recipient: the number itself for E.164 (exact in a double up to 15 digits). */
-function recipientKey(to: string): string | number {
-  return /^\+[1-9]\d{1,14}$/.test(to) ? Number(to.slice(1)) : to;
-}
 
 /**
  * Reads every row of `source` through `destination.previewStream`, calling `onRow` with each preview row
@@ -82,7 +78,7 @@ export async function scanRows(
     rows(),
     warnAboveSegments === undefined ? {} : { warnAboveSegments },
   );
-  const seen = new Map<string | number, number>();
+  const seen = new RecipientLines();
   const duplicates: Duplicates = { rows: 0, examples: [] };
   const failures: string[] = [];
   const costlyLines = new Map<number, number>();
@@ -100,10 +96,9 @@ export async function scanRows(
     if (row.status === 'failed') {
       if (failures.length < SHOWN) failures.push(failureLine(row.index, origin.line, row.error));
     } else {
-      const recipient = recipientKey(row.to);
-      const earlier = seen.get(recipient);
+      const earlier = seen.get(row.to);
       if (earlier === undefined) {
-        if (seen.size < tracked) seen.set(recipient, origin.line);
+        if (seen.size < tracked) seen.set(row.to, origin.line);
         else duplicates.tracked = tracked;
       } else {
         duplicates.rows++;

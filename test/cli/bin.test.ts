@@ -2,7 +2,7 @@
  * The built bin (dist/cli/main.js, built by the global setup) run as a child process, as a user runs it:
  * real argv, environment, pipes and signals, against a simulator started here.
  */
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -131,7 +131,7 @@ describe('the twilio-destination bin', () => {
       const environ = (await readFile(`/proc/${child.pid}/environ`, 'utf8')).split('\0');
       expect(cmdline.slice(0, 4)).toEqual([
         process.execPath,
-        '--max-semi-space-size=8',
+        '--optimize-for-size',
         '--max-old-space-size=256',
         BIN,
       ]);
@@ -151,10 +151,45 @@ describe('the twilio-destination bin', () => {
       while (sim.requests.length < before + 1) await sleep(10);
       expect((await readFile(`/proc/${own.pid}/cmdline`, 'utf8')).split('\0').slice(0, 3)).toEqual([
         process.execPath,
-        '--max-semi-space-size=8',
+        '--optimize-for-size',
         BIN,
       ]);
       expect((await own.done).code).toBe(0);
+    },
+  );
+
+  it.runIf(process.platform === 'linux')(
+    're-runs before loading any dependency, so that the CLI is loaded once',
+    async () => {
+      // A module hook (kept by the re-run, through NODE_OPTIONS) notes every module loaded, and by which run.
+      const log = join(dir, 'loaded.txt');
+      const hook = join(dir, 'hook.mjs');
+      await writeFile(
+        hook,
+        `import { appendFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+const run = process.env.TWILIO_DESTINATION_HEAP_FLAGS ?? 'first';
+registerHooks({ load(url, context, next) { appendFileSync(${JSON.stringify(log)}, run + ' ' + url + '\\n'); return next(url, context); } });
+`,
+      );
+      const result = await runBin(sendArgs(fixture('eight.csv'), '--out', join(dir, 'r.jsonl')), {
+        ...envFor(sim),
+        NODE_OPTIONS: `--import=${hook}`,
+      });
+      expect(result.code).toBe(0);
+      const loaded = (await readFile(log, 'utf8')).trim().split('\n');
+      const cli = (url: string) => url.slice(url.lastIndexOf('/dist/') + 1);
+      const first = loaded.filter((l) => l.startsWith('first ')).map((l) => cli(l.slice(6)));
+      expect(first.filter((url) => !url.startsWith('node:')).sort()).toEqual([
+        'dist/cli/entry.js',
+        'dist/cli/heap-flags.js',
+        'dist/cli/main.js',
+        'dist/cli/node-check.js',
+        'dist/node-version.js',
+      ]);
+      const rerun = loaded.filter((l) => l.startsWith('applied '));
+      expect(rerun.some((l) => l.includes('/node_modules/undici/'))).toBe(true);
+      expect(rerun.some((l) => l.endsWith('/dist/cli/send-command.js'))).toBe(true);
     },
   );
 

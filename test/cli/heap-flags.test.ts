@@ -6,12 +6,13 @@ import {
   runWithHeapFlags,
 } from '../../src/cli/heap-flags.js';
 
-const BOTH = ['--max-semi-space-size=8', '--max-old-space-size=256'];
+const SEND = ['--optimize-for-size', '--max-old-space-size=256'];
+const PREVIEW = ['--max-semi-space-size=8', '--max-old-space-size=256'];
 
 describe('heapFlagsToAdd', () => {
-  it('gives the streaming commands both flags', () => {
-    expect(heapFlagsToAdd(['send', 'rows.csv', '--simulate'], [], {})).toEqual(BOTH);
-    expect(heapFlagsToAdd(['preview', 'rows.csv'], ['--enable-source-maps'], {})).toEqual(BOTH);
+  it('gives each streaming command its flags: send favours memory, preview keeps its speed', () => {
+    expect(heapFlagsToAdd(['send', 'rows.csv', '--simulate'], [], {})).toEqual(SEND);
+    expect(heapFlagsToAdd(['preview', 'rows.csv'], ['--enable-source-maps'], {})).toEqual(PREVIEW);
   });
 
   it('leaves the other commands, help and a bare call as they are', () => {
@@ -21,11 +22,22 @@ describe('heapFlagsToAdd', () => {
   });
 
   it('never overrides a flag the user gave on the command line or in NODE_OPTIONS, in either spelling', () => {
-    expect(heapFlagsToAdd(['send'], ['--max-old-space-size=1024'], {})).toEqual(['--max-semi-space-size=8']);
-    expect(heapFlagsToAdd(['send'], ['--max_semi_space_size=16'], {})).toEqual(['--max-old-space-size=256']);
-    expect(heapFlagsToAdd(['send'], [], { NODE_OPTIONS: '--trace-gc  --max-semi-space-size=4' })).toEqual([
+    expect(heapFlagsToAdd(['preview'], ['--max-old-space-size=1024'], {})).toEqual([
+      '--max-semi-space-size=8',
+    ]);
+    expect(heapFlagsToAdd(['preview'], ['--max_semi_space_size=16'], {})).toEqual([
       '--max-old-space-size=256',
     ]);
+    expect(heapFlagsToAdd(['preview'], [], { NODE_OPTIONS: '--trace-gc  --max-semi-space-size=4' })).toEqual([
+      '--max-old-space-size=256',
+    ]);
+    expect(heapFlagsToAdd(['send'], [], { NODE_OPTIONS: '--max-old-space-size=512' })).toEqual([
+      '--optimize-for-size',
+    ]);
+    // A flag turned off is a flag given: `send` then runs at full speed, with more memory.
+    expect(heapFlagsToAdd(['send'], ['--no-optimize-for-size'], {})).toEqual(['--max-old-space-size=256']);
+    expect(heapFlagsToAdd(['send'], ['--no_optimize_for_size', '--max-old-space-size=64'], {})).toEqual([]);
+    expect(heapFlagsToAdd(['send'], ['--optimize_for_size'], {})).toEqual(['--max-old-space-size=256']);
     expect(
       heapFlagsToAdd(['preview'], ['--max-semi-space-size=1'], { NODE_OPTIONS: '--max_old_space_size=64' }),
     ).toEqual([]);
@@ -60,7 +72,7 @@ describe('runWithHeapFlags', () => {
         '/usr/bin/node',
         [
           '/usr/bin/node',
-          ...BOTH,
+          ...SEND,
           '--enable-source-maps',
           '/bin/twilio-destination',
           'send',
@@ -79,7 +91,7 @@ describe('runWithHeapFlags', () => {
     expect(calls).toHaveLength(1);
     expect(() => runWithHeapFlags(fake({ execve: undefined }))).not.toThrow();
     runWithHeapFlags(fake({ argv: ['/usr/bin/node', '/bin/twilio-destination', 'validate'] }));
-    runWithHeapFlags(fake({ execArgv: BOTH }));
+    runWithHeapFlags(fake({ execArgv: SEND }));
     expect(calls).toHaveLength(1);
   });
 });

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { type CliContext, main } from '../../src/cli/main.js';
+import { type CliContext, main } from '../../src/cli/cli.js';
 import { TwilioDestination } from '../../src/destination.js';
 import {
   type SimulatorOptions,

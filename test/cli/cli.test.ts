@@ -1,11 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isEntryPoint, processContext } from '../../src/cli/main.js';
+import { processContext } from '../../src/cli/cli.js';
 import { atFileLine } from '../../src/cli/report.js';
 import { TwilioDestination } from '../../src/index.js';
 import type { TwilioSimulator } from '../../src/simulator/index.js';
@@ -452,21 +451,5 @@ describe('the process wiring', () => {
     context.exit(3);
     expect(process.exitCode).toBe(3);
     process.exitCode = before;
-  });
-
-  it('knows when it is the program being run, through a symlink too', async () => {
-    const main = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-    const url = new URL('../../src/cli/main.ts', import.meta.url).href;
-    expect(isEntryPoint(main, url)).toBe(true);
-    expect(isEntryPoint(process.argv[1], url)).toBe(false);
-    expect(isEntryPoint(undefined, url)).toBe(false);
-    expect(isEntryPoint('/nonexistent/bin', url)).toBe(false);
-    const tmp = await mkdtemp(join(tmpdir(), 'twilio-destination-bin-'));
-    dirs.push(tmp);
-    const { symlink } = await import('node:fs/promises');
-    await symlink(main, join(tmp, 'twilio-destination'));
-    expect(isEntryPoint(join(tmp, 'twilio-destination'), url)).toBe(true);
-    await writeFile(join(tmp, 'other.js'), '');
-    expect(isEntryPoint(join(tmp, 'other.js'), url)).toBe(false);
   });
 });
