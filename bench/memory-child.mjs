@@ -47,6 +47,7 @@ process.stdout.write(
     sent,
     seconds,
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     peaksMiB: Object.fromEntries(Object.entries(peaks).map(([key, value]) => [key, mib(value)])),
   })}\n`,
 );

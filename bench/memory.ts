@@ -16,6 +16,8 @@ export interface MemoryRun {
   rows: number;
   sent: number;
   seconds: number;
+  /** CPU time (user + system) of the whole process, start-up included. */
+  cpuSeconds: number;
   maxRssMiB: number;
   peaksMiB: Record<string, number>;
 }
@@ -114,7 +116,8 @@ export async function cliMemory(
     seconds,
     maxRssMiB: measured.maxRssMiB,
     peaksMiB: measured.peaksMiB,
-    execArgv: measured.execArgv.filter((arg) => arg.startsWith('--max')),
+    execArgv: measured.execArgv.filter((arg) => /^--(max|optimize)/.test(arg)),
+    cpuSeconds: measured.cpuSeconds,
   };
 }
 

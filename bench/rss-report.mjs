@@ -19,6 +19,7 @@ process.on('exit', () => {
     maxRssMiB: process.resourceUsage().maxRSS / 1024,
     peaksMiB: Object.fromEntries(Object.entries(peaks).map(([key, value]) => [key, mib(value)])),
     execArgv: process.execArgv,
+    cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   };
   if (out) writeFileSync(out, JSON.stringify(report));
 });

@@ -18,6 +18,8 @@ const QUICK = process.argv.includes('--quick') || process.env['BENCH_QUICK'] ===
 /** The flags the README's "Large syncs" recommends for a sending process (see there for why). */
 const HEAP_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=256'];
 const SEMI_SPACE = HEAP_FLAGS.join(' ');
+/** What the CLI's `send` runs with (src/cli/heap-flags.ts): memory first, for more CPU. */
+const SIZE_FLAGS = ['--optimize-for-size', '--max-old-space-size=256'];
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const round = (value: number, digits = 0) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     ['apiSmall', () => apiMemory(fast, small, HEAP_FLAGS)],
     ['apiLarge', () => apiMemory(fast, large, HEAP_FLAGS)],
     ['apiLargeDefault', () => apiMemory(fast, large, [])],
+    ['apiLargeSize', () => apiMemory(fast, large, SIZE_FLAGS)],
     ['cliSmall', () => cliMemory(fast, small, 'send')],
     ['cliLarge', () => cliMemory(fast, large, 'send')],
     ['previewSmall', () => cliMemory(fast, small, 'preview')],
@@ -101,7 +104,7 @@ async function main(): Promise<void> {
   await fast.stop();
   const floor = {
     api: await importFloor('dist/index.js', HEAP_FLAGS),
-    cli: await importFloor('dist/cli/main.js', HEAP_FLAGS),
+    cli: await importFloor('dist/cli/cli.js', HEAP_FLAGS),
     node: await importFloor(undefined, HEAP_FLAGS),
   };
   log('5/5 waiting for the oracle');
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
   log(`wrote BENCHMARKS.md and the README table (${round(minutes, 1)} minutes)`);
 }
 
-type MemoryKey = 'apiSmall' | 'apiLarge' | 'apiLargeDefault' | CliKey;
+type MemoryKey = 'apiSmall' | 'apiLarge' | 'apiLargeDefault' | 'apiLargeSize' | CliKey;
 type CliKey = 'cliSmall' | 'cliLarge' | 'previewSmall' | 'previewLarge';
 type Efficiency = Awaited<ReturnType<typeof efficiency>>;
 type Figures = Awaited<ReturnType<typeof benchSegments>>;
@@ -215,8 +218,9 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     `| ${label} | ${round(s.cpuMicrosPerMessage.median)} (${round(s.cpuMicrosPerMessage.low)}–${round(s.cpuMicrosPerMessage.high)}) | ${round(s.messagesPerSecond.median)} (${round(s.messagesPerSecond.low)}–${round(s.messagesPerSecond.high)}) |`;
   const cliFlags = (run: { execArgv: string[] }) =>
     run.execArgv.length > 0 ? `\`${run.execArgv.join(' ')}\` (set by the CLI)` : 'none';
+  const cpuPerRow = (run: MemoryRun) => (run.cpuSeconds * 1e6) / run.rows;
   const memRow = (label: string, run: MemoryRun, flags: string) =>
-    `| ${label} | ${flags} | ${count(run.rows)} | ${Number.isNaN(run.sent) ? '?' : count(run.sent)} | ${round(run.seconds, 1)} | **${round(run.maxRssMiB, 1)} MiB** | ${run.peaksMiB['heapTotal']} / ${run.peaksMiB['heapUsed']} / ${run.peaksMiB['external']} MiB |`;
+    `| ${label} | ${flags} | ${count(run.rows)} | ${Number.isNaN(run.sent) ? '?' : count(run.sent)} | ${round(run.seconds, 1)} | ${round(cpuPerRow(run))} | **${round(run.maxRssMiB, 1)} MiB** | ${run.peaksMiB['heapTotal']} / ${run.peaksMiB['heapUsed']} / ${run.peaksMiB['external']} MiB |`;
   const lossRow = (label: string, run: Efficiency) =>
     `| ${label} | ${count(run.messages)} | ${round(run.messagesPerSecond)} | ${run.ideal} | ${pct(run.share, 1)} | ${round(run.meanRoundTripMs, 2)} ms | ${pct(run.ofRoundTrips, 1)} | ${pct(run.lostToRoundTrip, 1)} | ${pct(run.lostToIdleSlots, 1)} | ${round(run.meanGapMs, 2)} ms | ${run.connections} |`;
 
@@ -239,19 +243,23 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     'package run by plain Node (bench/memory-child.mjs), with the flags given. CLI: the built `twilio-destination',
     'send` or `preview` reading a CSV file, results to /dev/null, started with no Node flags: the flags column is',
     'what the process ran with, read inside it (the CLI re-runs itself with its own, README "Large syncs"). The',
-    'oracle run of section 5 ran alongside (on the other core), so the seconds are not a speed figure.',
+    'oracle run of section 5 ran alongside (on the other core), so the seconds are not a speed figure; CPU µs/row',
+    "is the process's user + system time, start-up included, over the rows.",
     '',
-    '| process | Node flags | rows | sent (preview: ready) | seconds | peak RSS | heap total / used / external |',
-    '|---|---|---|---|---|---|---|',
+    '| process | Node flags | rows | sent (preview: ready) | seconds | CPU µs/row | peak RSS | heap total / used / external |',
+    '|---|---|---|---|---|---|---|---|',
     memRow('API', mem.apiSmall, `\`${SEMI_SPACE}\``),
     memRow('API', mem.apiLarge, `\`${SEMI_SPACE}\``),
+    memRow('API', mem.apiLargeSize, `\`${SIZE_FLAGS.join(' ')}\``),
     memRow('API', mem.apiLargeDefault, 'none'),
     memRow('CLI `send`', mem.cliSmall, cliFlags(mem.cliSmall)),
     memRow('CLI `send`', mem.cliLarge, cliFlags(mem.cliLarge)),
     memRow('CLI `preview`', mem.previewSmall, cliFlags(mem.previewSmall)),
     memRow('CLI `preview`', mem.previewLarge, cliFlags(mem.previewLarge)),
     '',
-    `The floor under these figures, with the same flags: Node alone peaks at ${round(input.floor.node, 1)} MiB (most of it the \`node\` binary's own pages), a process that only imports the package at ${round(input.floor.api, 1)} MiB, and one that only imports the CLI at ${round(input.floor.cli, 1)} MiB (undici with its llhttp WebAssembly, zod, libphonenumber-js's metadata, commander, csv-parse). A run adds its young generation (up to 2 × 8 MiB with the flags), the old generation's garbage between collections, the JIT's code and the sockets' buffers; the growth from ${count(input.small)} to ${count(input.large)} rows is the last column of the summary.`,
+    `The floor under these figures, with the same flags: Node alone peaks at ${round(input.floor.node, 1)} MiB (most of it the \`node\` binary's own pages), a process that only imports the package at ${round(input.floor.api, 1)} MiB, and one that only imports the CLI at ${round(input.floor.cli, 1)} MiB (undici with its llhttp WebAssembly, zod, libphonenumber-js's metadata, commander, csv-parse). A run adds its young generation (up to 2 × 8 MiB with \`--max-semi-space-size=8\`), the old generation's garbage between collections and the pages V8 keeps for reuse after one, the JIT's code and the sockets' buffers; the growth from ${count(input.small)} to ${count(input.large)} rows is the last column of the summary.`,
+    '',
+    `\`--optimize-for-size\` trades CPU for memory: V8 keeps a 1 MB young generation (so it scavenges about eight times as often) and its full collections compact and give pages back. The CLI's \`send\` runs with it (its speed is Twilio's pace, far below its CPU's): ${round(cpuPerRow(mem.cliLarge))} µs of CPU per row at ${count(input.large)} rows. The API run with it took ${round(cpuPerRow(mem.apiLargeSize))} µs/row and ${round(mem.apiLargeSize.maxRssMiB, 1)} MiB, against ${round(cpuPerRow(mem.apiLarge))} µs/row and ${round(mem.apiLarge.maxRssMiB, 1)} MiB with \`${SEMI_SPACE}\`. \`preview\` makes no request and is bound by its CPU, so it keeps \`${SEMI_SPACE}\`.`,
     '',
     'Without the flags, V8 grows its young generation up to 2 × 64 MiB on a machine with this much memory at',
     'this allocation rate, and lets promoted garbage pile up in the old generation up to a limit sized from the',
@@ -303,14 +311,17 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     `bench/segments-oracle.ts: ${input.oracle.line.split('\n')[0]}. Bodies mix GSM-7 basic and extension characters, accented Latin, emoji with ZWJ sequences and skin tones, flags, CJK, Hangul, combining and prepended marks, controls, lone surrogates and random code points, at lengths within ±3 code units of every segment boundary up to 10 segments, plain and smart-encoded alternately; each is compared on encoding, segment count and the non-GSM characters. The suite runs 300 of them (the calculator takes milliseconds per body, ten times that under coverage).`,
     '',
   ].join('\n');
+  const flagsOf = (run: { execArgv: string[] }) => `\`${run.execArgv.join(' ')}\` (set by the CLI)`;
   const memoryTable = [
-    `| process | rows | \`${SEMI_SPACE}\` | no flags |`,
-    '|---|---|---|---|',
-    `| API \`stream\` | ${count(input.small)} | ${round(mem.apiSmall.maxRssMiB)} MiB | |`,
-    `| API \`stream\` | ${count(input.large)} | ${round(mem.apiLarge.maxRssMiB)} MiB | ${round(mem.apiLargeDefault.maxRssMiB)} MiB |`,
-    `| CLI \`send\` (CSV; the CLI sets the flags itself) | ${count(input.small)} | ${round(mem.cliSmall.maxRssMiB)} MiB | |`,
-    `| CLI \`send\` (CSV; the CLI sets the flags itself) | ${count(input.large)} | ${round(mem.cliLarge.maxRssMiB)} MiB | |`,
-    `| CLI \`preview\` (CSV; the CLI sets the flags itself) | ${count(input.large)} | ${round(mem.previewLarge.maxRssMiB)} MiB | |`,
+    '| process | Node flags | rows | CPU µs/row | peak RSS |',
+    '|---|---|---|---|---|',
+    `| API \`stream\` | \`${SEMI_SPACE}\` | ${count(input.small)} | ${round(cpuPerRow(mem.apiSmall))} | ${round(mem.apiSmall.maxRssMiB)} MiB |`,
+    `| API \`stream\` | \`${SEMI_SPACE}\` | ${count(input.large)} | ${round(cpuPerRow(mem.apiLarge))} | ${round(mem.apiLarge.maxRssMiB)} MiB |`,
+    `| API \`stream\` | \`${SIZE_FLAGS.join(' ')}\` | ${count(input.large)} | ${round(cpuPerRow(mem.apiLargeSize))} | ${round(mem.apiLargeSize.maxRssMiB)} MiB |`,
+    `| API \`stream\` | none | ${count(input.large)} | ${round(cpuPerRow(mem.apiLargeDefault))} | ${round(mem.apiLargeDefault.maxRssMiB)} MiB |`,
+    `| CLI \`send\` of a CSV | ${flagsOf(mem.cliSmall)} | ${count(input.small)} | ${round(cpuPerRow(mem.cliSmall))} | ${round(mem.cliSmall.maxRssMiB)} MiB |`,
+    `| CLI \`send\` of a CSV | ${flagsOf(mem.cliLarge)} | ${count(input.large)} | ${round(cpuPerRow(mem.cliLarge))} | ${round(mem.cliLarge.maxRssMiB)} MiB |`,
+    `| CLI \`preview\` of a CSV | ${flagsOf(mem.previewLarge)} | ${count(input.large)} | ${round(cpuPerRow(mem.previewLarge))} | ${round(mem.previewLarge.maxRssMiB)} MiB |`,
     '',
     `Measured on ${input.machine}, Node ${process.version}, ${input.startedAt.toISOString().slice(0, 10)}${loaded ? ', on a shared, loaded machine' : ''}.`,
   ];
