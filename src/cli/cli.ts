@@ -1,7 +1,7 @@
 /**
  * `twilio-destination`: the command-line interface (`validate`, `preview`, `send`, `status`, `simulator`). `main` takes its
  * arguments, environment, streams, signals and exit function as parameters, so tests run it in-process;
- * run as a program (./main.ts), it gets the real ones.
+ * run as a program (the `twilio-destination` bin), it gets the real ones.
  *
  * Exit codes: 0 every row sent (preview: ready; validate: valid), 1 some rows failed, 2 usage or
  * configuration error, 130 interrupted with Ctrl-C (143 with SIGTERM).

@@ -3,14 +3,14 @@
  * stays under 150 MB of RSS without the user knowing about V8 (README, "Large syncs"). Node reads heap flags
  * only at start-up, so the CLI re-runs itself with them through `process.execve`: the same process (same
  * PID, same terminal foreground, one Ctrl-C), which a child process or a `#!/usr/bin/env -S` line cannot
- * give. Where `process.execve` is missing (Windows) or fails, the command runs as it is. `./start.ts` does it
+ * give. Where `process.execve` is missing (Windows) or fails, the command runs as it is. The bin does it
  * before the rest of the CLI is loaded, so that the modules are loaded once.
  */
 
 /**
  * The flags of each streaming command. `send` favours memory: with `--optimize-for-size` V8 keeps a 1 MB
  * young generation and its full collections give pages back, which held a 1,000,000-row send at about
- * 135 MiB instead of 165 (BENCHMARKS.md), for about 40 % more CPU per row, far below what Twilio's own pace
+ * 130 MiB instead of 165 (`npm run bench`), for about 40 % more CPU per row, far below what Twilio's own pace
  * leaves idle. `preview` makes no request, so its speed is the CPU's: it keeps the young generation at 8 MB,
  * as the README recommends for any sending process, which holds it under the same bound.
  */

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * The `twilio-destination` program: checks the Node.js version, re-runs a streaming command with its heap
- * flags (./heap-flags.ts), and only then loads the CLI (./cli.ts) and runs it, so that undici, zod and the
- * CLI's own modules are loaded once, by the run that uses them. Imported rather than run, it does nothing.
+ * flags, and only then loads the CLI and runs it, so that undici, zod and the CLI's own modules are loaded
+ * once, by the run that uses them. Imported rather than run, it does nothing.
  */
 // First: a Node.js too old for the package gets one clear line, before undici is loaded.
 import './node-check.js';

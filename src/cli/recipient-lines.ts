@@ -3,8 +3,7 @@
  * recipients in a million-row file. E.164 numbers (all but a few) are kept as doubles (exact up to 15
  * digits) in an open-addressed table of two typed arrays: 16 bytes a slot outside the V8 heap, no object
  * per entry and nothing for the garbage collector to trace, where a `Map` took about 50 bytes an entry
- * and grew by copying on the heap (BENCHMARKS.md, CLI memory). Anything else (`whatsapp:+1…`) goes to a
- * `Map`.
+ * and grew by copying on the heap. Anything else (`whatsapp:+1…`) goes to a `Map`.
  */
 
 /** Numbers only: `+` and 2 to 15 digits, the first not 0. Never 0, the empty slot's mark. */
