@@ -48,6 +48,18 @@ function oldNode(): { path: string; version: string } | undefined {
   return undefined;
 }
 
+describe("the CLI's own check (src/cli/node-check.ts)", () => {
+  it('lets a supported Node.js run on: nothing printed, no exit', async () => {
+    const exit = vi.spyOn(process, 'exit').mockImplementation(() => undefined as never);
+    const write = vi.spyOn(process.stderr, 'write');
+    await import('../src/cli/node-check.js');
+    expect(exit).not.toHaveBeenCalled();
+    expect(write).not.toHaveBeenCalled();
+    exit.mockRestore();
+    write.mockRestore();
+  });
+});
+
 const old = oldNode();
 const dist = (path: string) => fileURLToPath(new URL(`../dist/${path}`, import.meta.url));
 
