@@ -7,7 +7,7 @@
  * - slot idle time: from an answer's end to the next request on that slot (parsing the answer, yielding the
  *   result, pulling and rendering the next row, an event-loop turn), plus the ramp-up and the tail.
  */
-import { Agent, type Dispatcher } from 'undici';
+import { Agent, type Dispatcher, request } from 'undici';
 import { TwilioDestination } from '../src/index.js';
 import type { Sim } from './sim.js';
 
@@ -117,5 +117,61 @@ export async function efficiency(
     lostToIdleSlots: (slotTime - busy) / slotTime,
     meanGapMs: sum(gaps) / gaps.length,
     connections: agent.connects,
+  };
+}
+
+/** What the HTTP stack alone reached against the same server. */
+export interface BareRun {
+  messagesPerSecond: number;
+  share: number;
+  meanRoundTripMs: number;
+}
+
+/**
+ * The HTTP stack alone against the same server, as the ceiling for any client built on it: `concurrency`
+ * loops of undici's `request` on one Agent, each posting the create request `write()` would post and
+ * posting the next as soon as the answer is read. No package code, no rows, no results.
+ */
+export async function bareEfficiency(
+  sim: Sim,
+  n: number,
+  concurrency: number,
+  latencyMs: number,
+): Promise<BareRun> {
+  const agent = new Agent({ keepAliveTimeout: 30_000, connections: concurrency });
+  const url = `${sim.url}/2010-04-01/Accounts/${sim.credentials.accountSid}/Messages.json`;
+  const authorization = `Basic ${Buffer.from(`${sim.credentials.accountSid}:${sim.credentials.authToken}`).toString('base64')}`;
+  let next = 0;
+  let busy = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < n) {
+        const i = next++;
+        const body = new URLSearchParams({
+          To: `+1415${String(5_000_000 + i).padStart(7, '0')}`,
+          From: FROM,
+          Body: `Hi Customer ${i}, order A-${i} shipped.`,
+        }).toString();
+        const sent = performance.now();
+        const response = await request(url, {
+          method: 'POST',
+          dispatcher: agent,
+          headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+          body,
+        });
+        await response.body.text();
+        busy += performance.now() - sent;
+        if (response.statusCode !== 201) throw new Error(`the simulator answered ${response.statusCode}`);
+      }
+    }),
+  );
+  const wallMs = performance.now() - started;
+  await agent.close();
+  const messagesPerSecond = n / (wallMs / 1000);
+  return {
+    messagesPerSecond,
+    share: messagesPerSecond / ((concurrency * 1000) / latencyMs),
+    meanRoundTripMs: busy / n,
   };
 }

@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
-import { efficiency } from './latency.js';
+import { type BareRun, bareEfficiency, efficiency } from './latency.js';
 import { apiMemory, cliMemory, importFloor, type MemoryRun } from './memory.js';
 import { benchPreview } from './preview.js';
 import { benchSegments } from './segments.js';
@@ -73,6 +73,11 @@ async function main(): Promise<void> {
   for (let run = 0; run < 3; run++) c8runs.push(await efficiency(slow, QUICK ? 200 : 2_000, 8, 20));
   c8runs.sort((a, b) => a.share - b.share);
   const c8 = c8runs[1] as (typeof c8runs)[number];
+  // The ceiling: the HTTP stack alone, the same requests at the same concurrency (median of 3).
+  const bareRuns = [];
+  for (let run = 0; run < 3; run++) bareRuns.push(await bareEfficiency(slow, QUICK ? 200 : 2_000, 8, 20));
+  bareRuns.sort((a, b) => a.share - b.share);
+  const bare8 = bareRuns[1] as BareRun;
   await slow.stop();
   // The exchange alone, with no latency and no queueing: one request at a time.
   const noLatency = await efficiency(fast, QUICK ? 200 : 1_000, 1, 20);
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
     c1,
     c8,
     c8runs,
+    bare8,
     noLatency,
     memory: memory as ReportInput['memory'],
     small,
@@ -174,6 +180,7 @@ interface ReportInput {
   c1: Efficiency;
   c8: Efficiency;
   c8runs: Efficiency[];
+  bare8: BareRun;
   noLatency: Efficiency;
   memory: Record<MemoryKey, MemoryRun> & Record<CliKey, MemoryRun & { execArgv: string[] }>;
   small: number;
@@ -207,7 +214,7 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     `| \`stream\` (API), peak RSS at ${count(input.large)} rows, concurrency 8 | ${round(mem.apiLarge.maxRssMiB, 1)} MiB (${count(input.small)} rows: ${round(mem.apiSmall.maxRssMiB, 1)} MiB, ×${round(flat(mem.apiSmall, mem.apiLarge), 2)}) | < 150 MB, ≤ 1.2× | ${pass(memoryOk(mem.apiSmall, mem.apiLarge))} |`,
     `| CLI \`send\` of a ${count(input.large)}-row CSV, peak RSS | ${round(mem.cliLarge.maxRssMiB, 1)} MiB (${count(input.small)} rows: ${round(mem.cliSmall.maxRssMiB, 1)} MiB, ×${round(flat(mem.cliSmall, mem.cliLarge), 2)}) | < 150 MB, ≤ 1.2× | ${pass(memoryOk(mem.cliSmall, mem.cliLarge))} |`,
     `| CLI \`preview\` of a ${count(input.large)}-row CSV, peak RSS | ${round(mem.previewLarge.maxRssMiB, 1)} MiB (${count(input.small)} rows: ${round(mem.previewSmall.maxRssMiB, 1)} MiB, ×${round(flat(mem.previewSmall, mem.previewLarge), 2)}) | < 150 MB, ≤ 1.2× | ${pass(memoryOk(mem.previewSmall, mem.previewLarge))} |`,
-    `| concurrency 8 at 20 ms latency vs ideal (${c8.ideal} msg/s) | ${pct(c8.share, 1)} (the sender: ${pct(c8.ofRoundTrips, 1)} of what the round trips allowed) | ≥ 95 % | ${pass(c8.share >= 0.95)} |`,
+    `| concurrency 8 at 20 ms latency vs ideal (${c8.ideal} msg/s) | ${pct(c8.share, 1)} (a bare undici loop: ${pct(input.bare8.share, 1)}; the sender: ${pct(c8.ofRoundTrips, 1)} of what its round trips allowed) | ≥ 95 % | ${pass(c8.share >= 0.95)} |`,
     `| CPU per message, \`write()\` vs bare undici \`Client.request\` loop | ${oursVsBare.toFixed(3)}× | ≤ 1.05× | ${pass(oursVsBare <= 1.05)} |`,
     `| CPU per message, official \`twilio\` library vs \`write()\` | ${officialVsOurs.toFixed(3)}× | ≥ 2× | ${pass(officialVsOurs >= 2)} |`,
     `| segment counting, GSM-7 / UCS-2 bodies | ${count(round(gsmCount, -3))} / ${count(round(ucsCount, -3))} rows/s | ≥ 200,000 each | ${pass(gsmCount >= 200_000 && ucsCount >= 200_000)} |`,
@@ -280,6 +287,8 @@ function render(input: ReportInput): { page: string; summary: string[]; memoryTa
     lossRow('8', c8),
     '',
     `Concurrency 8 runs by share: ${input.c8runs.map((run) => pct(run.share, 1)).join(', ')}.`,
+    '',
+    `The ceiling against this server: the HTTP stack alone (bench/latency.ts, \`bareEfficiency\`: 8 loops of undici's \`request\` posting the same create requests, no package code, median of 3) reached ${pct(input.bare8.share, 1)} of the ideal, ${round(input.bare8.messagesPerSecond)} messages/s with a mean round trip of ${round(input.bare8.meanRoundTripMs, 2)} ms; \`write()\` reached ${pct(c8.messagesPerSecond / input.bare8.messagesPerSecond, 1)} of that.`,
     '',
     `Where the ${pct(1 - c8.share, 1)} goes at concurrency 8: ${pct(c8.lostToRoundTrip, 1)} to round trips above 20 ms (mean ${round(c8.meanRoundTripMs, 2)} ms) and ${pct(c8.lostToIdleSlots, 1)} to idle slots. Of the round trip's ${round(c8.meanRoundTripMs - 20, 2)} ms excess, ${round(input.noLatency.meanRoundTripMs, 2)} ms is the exchange itself (the same request with no added latency, one at a time: undici writing it, HTTP on loopback, the simulator parsing, routing and answering it, undici reading the answer); the rest is the simulator's timer (Node's timers have 1 ms granularity and fire late, never early) and requests waiting for each other in the simulator process, whose 8 connections share one event loop and, with the sender, 2 cores. The suspects the issue named do not account for it: the pool is sized to the concurrency (${c8.connections} connections for 8 slots: no request waits for a connection); the sender's wake-up from an answer to the next request on that slot takes ${round(c8.meanGapMs, 2)} ms on average (pulling and rendering the next row, the result, an event-loop turn); no pacing is configured, so no wait is added. The sender itself reaches ${pct(c8.ofRoundTrips, 1)} of the messages/s its round trips allowed (concurrency ÷ mean round trip); 95 % of the ideal would need round trips of at most ${round(20 / 0.95, 2)} ms including the exchange, which a server in a process sharing these 2 cores does not give.`,
     '',
