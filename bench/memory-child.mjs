@@ -7,6 +7,7 @@
  * Usage: node bench/memory-child.mjs URL ACCOUNT_SID AUTH_TOKEN ROWS CONCURRENCY
  */
 import { TwilioDestination } from '../dist/index.js';
+import { peakRssMiB } from './peak-rss.mjs';
 
 const [url, accountSid, authToken, count, concurrency] = process.argv.slice(2);
 const destination = new TwilioDestination(
@@ -46,7 +47,7 @@ process.stdout.write(
   `${JSON.stringify({
     sent,
     seconds,
-    maxRssMiB: process.resourceUsage().maxRSS / 1024,
+    maxRssMiB: peakRssMiB(),
     cpuSeconds: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
     peaksMiB: Object.fromEntries(Object.entries(peaks).map(([key, value]) => [key, mib(value)])),
   })}\n`,

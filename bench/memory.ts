@@ -124,11 +124,12 @@ export async function cliMemory(
 /**
  * The floor under every figure above: the peak RSS of a process that only imports `entry` (a path from the
  * repository root; none: Node alone) with `nodeFlags` and sends nothing: Node itself and the loaded modules.
- * The median of 3 processes (one run read 67 MiB for Node alone, 43 in every other).
+ * The median of 3 processes.
  */
 export async function importFloor(entry: string | undefined, nodeFlags: string[]): Promise<number> {
   const load = entry === undefined ? '' : `await import(${JSON.stringify(new URL(entry, ROOT).href)}); `;
-  const script = `${load}setTimeout(() => process.stdout.write(String(process.resourceUsage().maxRSS / 1024)), 500);`;
+  const peak = JSON.stringify(new URL('bench/peak-rss.mjs', ROOT).href);
+  const script = `${load}const { peakRssMiB } = await import(${peak}); setTimeout(() => process.stdout.write(String(peakRssMiB())), 500);`;
   const peaks: number[] = [];
   for (let run = 0; run < 3; run++) {
     const proc = spawn(process.execPath, [...nodeFlags, '--input-type=module', '-e', script], {
