@@ -3,7 +3,7 @@
  * stays under 150 MB of RSS without the user knowing about V8 (README, "Large syncs"). Node reads heap flags
  * only at start-up, so the CLI re-runs itself with them through `process.execve`: the same process (same
  * PID, same terminal foreground, one Ctrl-C), which a child process or a `#!/usr/bin/env -S` line cannot
- * give. Where `process.execve` is missing (Windows) or fails, the command runs as it is. The bin does it
+ * give. On Windows, or where `process.execve` fails, the command runs as it is. The bin does it
  * before the rest of the CLI is loaded, so that the modules are loaded once.
  */
 
@@ -37,7 +37,8 @@ function flagName(arg: string): string {
 /**
  * The heap flags to add for the command in `argv` (the arguments after the program name): none for a
  * command that does not stream, none once re-run or turned off through {@link HEAP_FLAGS_ENV}, and never
- * one the user already gave in `execArgv` or `NODE_OPTIONS` (their value wins).
+ * one the user already gave in `execArgv` or `NODE_OPTIONS` (their value wins). None either when the user
+ * gave `--max-heap-size`: V8 aborts at start-up when it comes with both semi-space and old-space sizes.
  *
  * @example
  * ```ts
@@ -54,6 +55,7 @@ export function heapFlagsToAdd(
   const command = argv.find((arg) => !arg.startsWith('-'));
   if (command !== 'send' && command !== 'preview') return [];
   const given = new Set([...execArgv, ...(env['NODE_OPTIONS'] ?? '').split(/\s+/)].map(flagName));
+  if (given.has('--max-heap-size')) return [];
   return HEAP_FLAGS[command].filter((flag) => !given.has(flagName(flag)));
 }
 
@@ -63,16 +65,19 @@ export interface ExecProcess {
   execArgv: readonly string[];
   execPath: string;
   env: Readonly<Record<string, string | undefined>>;
+  platform: NodeJS.Platform;
   execve?: ((file: string, args?: readonly string[], env?: NodeJS.ProcessEnv) => never) | undefined;
 }
 
 /**
  * Replaces this process with the same command run with the heap flags it lacks; returns (and the command
- * runs as it is) when it lacks none, when the platform has no `process.execve`, or when `execve(2)` fails.
+ * runs as it is) when it lacks none, on Windows (where `process.execve` exists but only warns and throws),
+ * when there is no `process.execve`, or when `execve(2)` fails.
  */
 export function runWithHeapFlags(proc: ExecProcess): void {
+  if (proc.platform === 'win32' || proc.execve === undefined) return;
   const flags = heapFlagsToAdd(proc.argv.slice(2), proc.execArgv, proc.env);
-  if (flags.length === 0 || proc.execve === undefined) return;
+  if (flags.length === 0) return;
   try {
     proc.execve(proc.execPath, [proc.execPath, ...flags, ...proc.execArgv, ...proc.argv.slice(1)], {
       ...proc.env,

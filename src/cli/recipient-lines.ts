@@ -24,6 +24,10 @@ export class RecipientLines {
 
   /** @param capacity slots to start with, a power of 2 (the table doubles as it fills). */
   constructor(capacity = 1024) {
+    // A probe wraps with `& (length - 1)`: any other size would miss slots or never end.
+    if (!Number.isInteger(capacity) || capacity < 1 || (capacity & (capacity - 1)) !== 0) {
+      throw new RangeError(`RecipientLines: capacity must be a power of 2, got ${capacity}`);
+    }
     this.#keys = new Float64Array(capacity);
     this.#lines = new Float64Array(capacity);
   }
@@ -46,7 +50,7 @@ export class RecipientLines {
     }
   }
 
-  /** Notes `line` as the first row to `to`; the caller has checked that `to` is not held yet. */
+  /** Notes `line` as the first row to `to`. The caller has checked that `to` is not held yet (`get`). */
   set(to: string, line: number): void {
     if (!E164.test(to)) {
       this.#others.set(to, line);

@@ -22,7 +22,10 @@ export interface Duplicates {
   tracked?: number;
 }
 
-/** Distinct recipients remembered to find repeats: a bound on memory (16 to 40 bytes each). */
+/**
+ * Distinct recipients remembered to find repeats: a bound on memory (about 20 to 40 bytes each for E.164
+ * numbers, with the table's free slots; more for the few others, kept in a `Map`).
+ */
 export const TRACKED_RECIPIENTS = 200_000;
 
 /** What a pass found. */

@@ -43,6 +43,11 @@ describe('heapFlagsToAdd', () => {
     ).toEqual([]);
   });
 
+  it('adds nothing when the user gave --max-heap-size, which V8 refuses beside both sizes', () => {
+    expect(heapFlagsToAdd(['send'], ['--max-heap-size=1024'], {})).toEqual([]);
+    expect(heapFlagsToAdd(['preview'], [], { NODE_OPTIONS: '--max_heap_size=512' })).toEqual([]);
+  });
+
   it('adds nothing once re-run, or when the variable turns the re-run off', () => {
     expect(heapFlagsToAdd(['send'], [], { [HEAP_FLAGS_ENV]: 'applied' })).toEqual([]);
     expect(heapFlagsToAdd(['send'], [], { [HEAP_FLAGS_ENV]: 'off' })).toEqual([]);
@@ -57,6 +62,7 @@ describe('runWithHeapFlags', () => {
     execArgv: ['--enable-source-maps'],
     execPath: '/usr/bin/node',
     env: { PATH: '/bin', TWILIO_ACCOUNT_SID: 'AC1' },
+    platform: 'linux',
     execve: ((...args: unknown[]) => {
       calls.push(args);
       throw new Error('replaced');
@@ -90,6 +96,8 @@ describe('runWithHeapFlags', () => {
     expect(() => runWithHeapFlags(fake())).not.toThrow();
     expect(calls).toHaveLength(1);
     expect(() => runWithHeapFlags(fake({ execve: undefined }))).not.toThrow();
+    // Windows has a process.execve that warns (ExperimentalWarning) and throws: it is never called there.
+    runWithHeapFlags(fake({ platform: 'win32' }));
     runWithHeapFlags(fake({ argv: ['/usr/bin/node', '/bin/twilio-destination', 'validate'] }));
     runWithHeapFlags(fake({ execArgv: SEND }));
     expect(calls).toHaveLength(1);

@@ -49,4 +49,13 @@ describe('RecipientLines', () => {
       }),
     );
   });
+
+  it('refuses a starting capacity that is not a power of 2', () => {
+    for (const capacity of [0, 3, 1000, 2.5, -4]) {
+      expect(() => new RecipientLines(capacity)).toThrow(
+        `RecipientLines: capacity must be a power of 2, got ${capacity}`,
+      );
+    }
+    expect(new RecipientLines(1).size).toBe(0);
+  });
 });
