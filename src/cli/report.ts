@@ -209,6 +209,8 @@ export interface SendEnd {
   interruptedBy: string | undefined;
   /** Where the results went: the `--out` path, or `stdout`. */
   resultsTo: string;
+  /** Repeated recipients the pass over the file found (a file only: stdin has no such pass). */
+  duplicates?: Duplicates | undefined;
 }
 
 /** The summary printed after a send. */
@@ -233,6 +235,8 @@ export function sendSummary(tally: SendTally, end: SendEnd): string[] {
   if (tally.retryable > 0) {
     lines.push(`${count(tally.retryable, 'failed row')} can be sent again unchanged (retryable).`);
   }
+  // Said before the question on a terminal; said here too, so that an unattended run's log has it.
+  if (end.duplicates !== undefined && end.duplicates.rows > 0) lines.push(duplicateLine(end.duplicates));
   lines.push(`Segments: ${tally.segments}. Results: ${end.resultsTo}, one line per row.`);
   // Rows that finished: an aborted row was never sent, and counting it would inflate the rate.
   const finished = tally.rows - (tally.failedByCode['aborted'] ?? 0);

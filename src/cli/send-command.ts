@@ -14,7 +14,7 @@ import { type CommandIo, openResults } from './commands.js';
 import { createProgress } from './progress.js';
 import { atFileLine, countResult, duplicateLine, newTally, sendSummary } from './report.js';
 import { guardRows, type SourceRow } from './rows.js';
-import { type Scan, scanRows } from './scan.js';
+import { type Duplicates, type Scan, scanRows } from './scan.js';
 import type { Session } from './session.js';
 import { checkKeyColumn, openSource, withOrigins } from './source.js';
 
@@ -85,9 +85,11 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
     ...(runId === undefined ? {} : { runId }),
   });
   let total: number | undefined;
+  let duplicates: Duplicates | undefined;
   if (source.file !== undefined) {
     const scan = await scanRows(destination, source, line, () => undefined);
     total = scan.summary.rows;
+    duplicates = scan.duplicates;
     io.announce();
     const asks = options.yes !== true && io.stdin.isTTY === true && io.stderr.isTTY === true;
     if (asks && !(await confirm(io, confirmationText(scan, line, simulated)))) {
@@ -177,7 +179,7 @@ export async function send(line: CommandLine, session: Session, io: CommandIo): 
     saveError = error as Error;
   }
   io.stderr.write(
-    `${sendSummary(tally, { elapsedMs: io.now() - started, interruptedBy, resultsTo: out.label }).join('\n')}\n`,
+    `${sendSummary(tally, { elapsedMs: io.now() - started, interruptedBy, resultsTo: out.label, duplicates }).join('\n')}\n`,
   );
   if (saveError !== undefined && writeError === undefined) {
     // Every result was written; only the last step, giving the file its name, failed: say where they are.

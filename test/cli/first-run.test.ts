@@ -135,6 +135,10 @@ describe('a safe first send', () => {
     child.stdin.end();
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain('Send?');
+    // Nobody was asked, so the summary says what the question would have: the log of an unattended run has it.
+    expect(result.stderr).toContain(
+      'Sent 3 of 3 rows.\nDuplicate recipients: 1 row sends to a number an earlier row already sends to, e.g. +14155550100 (lines 2 and 4).\nSegments: 3.',
+    );
     expect(sim.messages).toHaveLength(3);
   });
 
