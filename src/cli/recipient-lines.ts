@@ -37,37 +37,37 @@ export class RecipientLines {
     return this.#used + this.#others.size;
   }
 
-  /** The line of the first row to `to`, if it was set. */
-  get(to: string): number | undefined {
-    if (!E164.test(to)) return this.#others.get(to);
-    const key = Number(to.slice(1));
-    const keys = this.#keys;
-    const mask = keys.length - 1;
-    for (let slot = hash(key) & mask; ; slot = (slot + 1) & mask) {
-      const found = keys[slot];
-      if (found === key) return this.#lines[slot];
-      if (found === 0) return undefined;
-    }
-  }
-
-  /** Notes `line` as the first row to `to`. The caller has checked that `to` is not held yet (`get`). */
-  set(to: string, line: number): void {
+  /**
+   * The line of the first row to `to` if one was noted; otherwise `undefined`, and `line` is noted as the
+   * first when `remember` (the caller's bound on memory allows one more). One parse and one probe a row.
+   */
+  firstLine(to: string, line: number, remember: boolean): number | undefined {
     if (!E164.test(to)) {
-      this.#others.set(to, line);
-      return;
+      const earlier = this.#others.get(to);
+      if (earlier === undefined && remember) this.#others.set(to, line);
+      return earlier;
     }
-    if (this.#used + 1 > this.#keys.length * MAX_LOAD) this.#grow();
-    this.#place(Number(to.slice(1)), line);
+    const key = Number(to.slice(1));
+    let slot = this.#slotOf(key);
+    if (this.#keys[slot] === key) return this.#lines[slot];
+    if (!remember) return undefined;
+    if (this.#used + 1 > this.#keys.length * MAX_LOAD) {
+      this.#grow();
+      slot = this.#slotOf(key);
+    }
+    this.#keys[slot] = key;
+    this.#lines[slot] = line;
     this.#used++;
+    return undefined;
   }
 
-  #place(key: number, line: number): void {
+  /** The slot that holds `key`, or the empty one where it would go. */
+  #slotOf(key: number): number {
     const keys = this.#keys;
     const mask = keys.length - 1;
     let slot = hash(key) & mask;
-    while (keys[slot] !== 0) slot = (slot + 1) & mask;
-    keys[slot] = key;
-    this.#lines[slot] = line;
+    while (keys[slot] !== key && keys[slot] !== 0) slot = (slot + 1) & mask;
+    return slot;
   }
 
   #grow(): void {
@@ -77,7 +77,10 @@ export class RecipientLines {
     this.#lines = new Float64Array(keys.length * 2);
     for (let slot = 0; slot < keys.length; slot++) {
       const key = keys[slot] as number;
-      if (key !== 0) this.#place(key, lines[slot] as number);
+      if (key === 0) continue;
+      const to = this.#slotOf(key);
+      this.#keys[to] = key;
+      this.#lines[to] = lines[slot] as number;
     }
   }
 }

@@ -99,10 +99,10 @@ export async function scanRows(
     if (row.status === 'failed') {
       if (failures.length < SHOWN) failures.push(failureLine(row.index, origin.line, row.error));
     } else {
-      const earlier = seen.get(row.to);
+      const room = seen.size < tracked;
+      const earlier = seen.firstLine(row.to, origin.line, room);
       if (earlier === undefined) {
-        if (seen.size < tracked) seen.set(row.to, origin.line);
-        else duplicates.tracked = tracked;
+        if (!room) duplicates.tracked = tracked;
       } else {
         duplicates.rows++;
         if (duplicates.examples.length < 3)

@@ -17,15 +17,24 @@ describe('RecipientLines', () => {
     ];
     for (let i = 0; i < 5000; i++) recipients.push(`+1415${String(5_000_000 + i * 7919).padStart(7, '0')}`);
     recipients.forEach((to, index) => {
-      expect(lines.get(to)).toBeUndefined();
-      lines.set(to, index + 2);
+      expect(lines.firstLine(to, index + 2, true)).toBeUndefined();
       model.set(to, index + 2);
     });
     expect(lines.size).toBe(model.size);
-    for (const [to, line] of model) expect(lines.get(to)).toBe(line);
-    for (const to of ['+14155550101', '+999999999999997', 'whatsapp:+14155550101', '+1', '']) {
-      expect(lines.get(to)).toBeUndefined();
+    // Asked again with another line, each gives its first one and keeps it.
+    for (const [to, line] of model) expect(lines.firstLine(to, 1, true)).toBe(line);
+    expect(lines.size).toBe(model.size);
+  });
+
+  it('notes nothing when told there is no room, and answers for what it holds', () => {
+    const lines = new RecipientLines(2);
+    expect(lines.firstLine('+14155550100', 2, true)).toBeUndefined();
+    for (const to of ['+14155550101', 'whatsapp:+14155550101']) {
+      expect(lines.firstLine(to, 3, false)).toBeUndefined();
+      expect(lines.firstLine(to, 4, false)).toBeUndefined();
     }
+    expect(lines.size).toBe(1);
+    expect(lines.firstLine('+14155550100', 5, false)).toBe(2);
   });
 
   it('agrees with a Map on any sequence of numbers and lines', () => {
@@ -35,15 +44,12 @@ describe('RecipientLines', () => {
       fc.string({ maxLength: 6 }),
     );
     fc.assert(
-      fc.property(fc.array(recipient, { maxLength: 400 }), (tos) => {
+      fc.property(fc.array(fc.tuple(recipient, fc.boolean()), { maxLength: 400 }), (steps) => {
         const lines = new RecipientLines(2);
         const model = new Map<string, number>();
-        tos.forEach((to, index) => {
-          expect(lines.get(to)).toBe(model.get(to));
-          if (!model.has(to)) {
-            lines.set(to, index);
-            model.set(to, index);
-          }
+        steps.forEach(([to, remember], index) => {
+          expect(lines.firstLine(to, index, remember)).toBe(model.get(to));
+          if (remember && !model.has(to)) model.set(to, index);
         });
         expect(lines.size).toBe(model.size);
       }),
